@@ -1,0 +1,55 @@
+"""The one place settings come from: environment variables with documented defaults.
+
+Every default is listed in ``.env.example``. Nothing here is cached at import time, so a test or
+an operator can change a variable and the next call sees it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Languages the assistant speaks, in menu order. Also the keys of every localised field.
+LANGUAGES: tuple[str, ...] = ("id", "ja", "en")
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def facts_dir() -> Path:
+    """Folder with the facts YAML files operators edit (``FACTS_DIR``)."""
+    return Path(_env("FACTS_DIR", str(PROJECT_ROOT / "data" / "facts")))
+
+
+def facts_db_url() -> str:
+    """SQLAlchemy URL of the facts store (``FACTS_DB_URL``).
+
+    SQLite file under ``var/`` by default; a ``postgresql://`` URL works with the same module.
+    """
+    return _env("FACTS_DB_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'facts.db'}")
+
+
+def default_language() -> str:
+    """Language of a conversation whose first message gives no clear signal and no hint."""
+    lang = _env("BOT_DEFAULT_LANGUAGE", "en")
+    if lang not in LANGUAGES:
+        raise ValueError(f"BOT_DEFAULT_LANGUAGE must be one of {LANGUAGES}, not {lang!r}")
+    return lang
+
+
+def max_facts_per_answer() -> int:
+    """How many facts one answer may hold before the rest is offered as follow-ups."""
+    return int(_env("BOT_MAX_FACTS_PER_ANSWER", "3"))
+
+
+def search_min_score() -> float:
+    """Minimum full-text score for the fallback search to answer a paraphrase.
+
+    The default comes from ``scripts/calibrate_search.py`` (see docs/evaluation.md): the lowest
+    threshold that gave no wrong answer on the held-out test set.
+    """
+    return float(_env("BOT_SEARCH_MIN_SCORE", "0.6"))
