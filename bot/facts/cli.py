@@ -1,0 +1,113 @@
+"""Operator CLI for the facts store: ``python -m bot.facts {validate,build,list,show,search}``.
+
+Operators edit YAML under ``FACTS_DIR``, run ``validate``, then ``build``. A rebuilt store is live
+for the running bot at once: no retraining, no restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot import config
+from bot.facts.loader import FactsValidationError, load_catalogue
+from bot.facts.schema import TOPICS
+from bot.facts.store import FactsStore, StoreNotBuiltError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except FactsValidationError as error:
+        print(f"Facts are invalid ({len(error.problems)} problem(s)); the store was not changed:",
+              file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except StoreNotBuiltError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot.facts", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--facts-dir", type=Path, default=None,
+                        help="folder of facts YAML files (default: $FACTS_DIR or data/facts)")
+    parser.add_argument("--db", default=None,
+                        help="SQLAlchemy URL of the store (default: $FACTS_DB_URL or var/facts.db)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate", help="check the facts files; exit 1 listing every problem") \
+        .set_defaults(handler=_validate)
+    commands.add_parser("build", help="validate, then replace the store's content atomically") \
+        .set_defaults(handler=_build)
+    listing = commands.add_parser("list", help="list fact ids, topics and English statements")
+    listing.add_argument("--topic", choices=TOPICS)
+    listing.set_defaults(handler=_list)
+    show = commands.add_parser("show", help="show one fact in every language with its source")
+    show.add_argument("fact_id")
+    show.set_defaults(handler=_show)
+    search = commands.add_parser("search", help="full-text search in one language")
+    search.add_argument("text")
+    search.add_argument("--lang", choices=config.LANGUAGES, default="en")
+    search.add_argument("--limit", type=int, default=5)
+    search.set_defaults(handler=_search)
+    return parser
+
+
+def _folder(args: argparse.Namespace) -> Path:
+    return args.facts_dir or config.facts_dir()
+
+
+def _validate(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(_folder(args))
+    print(f"OK: {len(catalogue.facts)} facts and {len(catalogue.menu)} menu entries "
+          f"in {_folder(args)}")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(_folder(args))
+    store = FactsStore(args.db)
+    report = store.build(catalogue)
+    print(f"Built {store.url}: {report.facts} facts, {report.menu_entries} menu entries "
+          f"({report.built_at})")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    for fact in FactsStore(args.db).all(args.topic):
+        print(f"{fact.id:30} {fact.topic:13} {fact.statement['en'][:70]}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    fact = FactsStore(args.db).get(args.fact_id)
+    if fact is None:
+        print(f"No fact with id '{args.fact_id}'.", file=sys.stderr)
+        return 1
+    print(f"{fact.id} [{fact.topic}] intents: {', '.join(fact.intents)}")
+    if fact.entities:
+        print(f"  about: {', '.join(fact.entities)}")
+    for lang in config.LANGUAGES:
+        print(f"  {lang}: {fact.statement[lang]}")
+    if fact.website:
+        print(f"  website: {fact.website}")
+    print(f"  source: {fact.source.publisher} — “{fact.source.quote}”")
+    print(f"  related: {', '.join(fact.related) or '-'}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    hits = FactsStore(args.db).search(args.text, args.lang, args.limit)
+    if not hits:
+        print("No match.")
+    for hit in hits:
+        print(f"{hit.score:5.2f}  {hit.fact.id:30} {hit.fact.statement[args.lang][:70]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,332 @@
+"""The facts store: the one module every action and the operator CLI read facts through.
+
+It is a SQL database reached by a SQLAlchemy URL (``FACTS_DB_URL``): a SQLite file by default,
+PostgreSQL unchanged later. ``build`` replaces the whole content inside one transaction, so a
+reader sees either the old facts or the new ones, never a mix, and a failure leaves the old store
+as it was. The Rasa server and the action server never cache facts across requests: a rebuilt
+store is live on the next message, with no retraining and no restart.
+
+Full-text search uses SQLite FTS5 with the trigram tokenizer (it indexes Japanese, which has no
+spaces, as well as Indonesian and English); terms shorter than three characters, and every term on
+other databases, fall back to LIKE over the same documents.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import (
+    Column, Integer, MetaData, String, Table, Text, create_engine, delete, event, insert, select,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+from bot import config
+from bot.facts.schema import Catalogue, Fact, MenuEntry, Source
+from bot.language.lexicon import is_stopword
+from bot.language.segmentation import content_words
+
+_metadata = MetaData()
+facts_table = Table(
+    "facts", _metadata,
+    Column("id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("topic", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+)
+intents_table = Table(
+    "fact_intents", _metadata,
+    Column("fact_id", String(64), nullable=False, index=True),
+    Column("intent", String(64), nullable=False, index=True),
+)
+entities_table = Table(
+    "fact_entities", _metadata,
+    Column("fact_id", String(64), nullable=False, index=True),
+    Column("entity", String(128), nullable=False, index=True),
+)
+documents_table = Table(
+    "fact_documents", _metadata,
+    Column("fact_id", String(64), nullable=False, index=True),
+    Column("lang", String(8), nullable=False, index=True),
+    Column("body", Text, nullable=False),
+)
+menu_table = Table(
+    "menu", _metadata,
+    Column("id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+)
+meta_table = Table(
+    "store_meta", _metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+_FTS_TABLE = "facts_fts"
+
+
+class StoreNotBuiltError(RuntimeError):
+    """The store has no facts yet: run ``python -m bot.facts build``."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A fact found by text search, with the share of the query's terms it contains (0–1)."""
+
+    fact: Fact
+    score: float
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    facts: int
+    menu_entries: int
+    built_at: str
+
+
+class FactsStore:
+    """Read and (re)build the facts. Cheap to keep for the life of a process: connections pool."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or config.facts_db_url()
+        _ensure_sqlite_folder(self.url)
+        self.engine = _engine(self.url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+
+    # --- building -------------------------------------------------------------------------
+
+    def build(self, catalogue: Catalogue) -> BuildReport:
+        """Replace the store's content with ``catalogue`` in one transaction."""
+        built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.engine.begin() as conn:
+            self._create_schema(conn)
+            for table in (intents_table, entities_table, documents_table, menu_table,
+                          facts_table, meta_table):
+                conn.execute(delete(table))
+            if self.is_sqlite:
+                conn.execute(text(f"DELETE FROM {_FTS_TABLE}"))
+            for position, fact in enumerate(catalogue.facts):
+                self._insert_fact(conn, position, fact)
+            for position, entry in enumerate(catalogue.menu):
+                conn.execute(insert(menu_table).values(
+                    id=entry.id, position=position, data=json.dumps(asdict(entry))))
+            conn.execute(insert(meta_table), [
+                {"key": "built_at", "value": built_at},
+                {"key": "fact_count", "value": str(len(catalogue.facts))},
+            ])
+        return BuildReport(len(catalogue.facts), len(catalogue.menu), built_at)
+
+    def _create_schema(self, conn: Connection) -> None:
+        _metadata.create_all(conn)
+        if self.is_sqlite:
+            conn.execute(text(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {_FTS_TABLE} "
+                "USING fts5(fact_id UNINDEXED, lang UNINDEXED, body, tokenize='trigram')"
+            ))
+
+    def _insert_fact(self, conn: Connection, position: int, fact: Fact) -> None:
+        conn.execute(insert(facts_table).values(
+            id=fact.id, position=position, topic=fact.topic, data=json.dumps(_to_json(fact))))
+        conn.execute(insert(intents_table), [{"fact_id": fact.id, "intent": i} for i in fact.intents])
+        if fact.entities:
+            conn.execute(insert(entities_table), [
+                {"fact_id": fact.id, "entity": e.casefold()} for e in fact.entities])
+        documents = [{"fact_id": fact.id, "lang": lang, "body": _document(fact, lang)}
+                     for lang in config.LANGUAGES]
+        conn.execute(insert(documents_table), documents)
+        if self.is_sqlite:
+            conn.execute(text(f"INSERT INTO {_FTS_TABLE} (fact_id, lang, body) "
+                              "VALUES (:fact_id, :lang, :body)"), documents)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def info(self) -> dict[str, str]:
+        """Build time and fact count; raises StoreNotBuiltError on an empty store."""
+        with self._read() as conn:
+            return {row.key: row.value for row in conn.execute(select(meta_table))}
+
+    def get(self, fact_id: str) -> Fact | None:
+        with self._read() as conn:
+            row = conn.execute(select(facts_table.c.data).where(facts_table.c.id == fact_id)).first()
+        return _from_json(row.data) if row else None
+
+    def get_many(self, fact_ids: list[str]) -> list[Fact]:
+        """Facts in the order of ``fact_ids``; unknown ids are skipped."""
+        if not fact_ids:
+            return []
+        with self._read() as conn:
+            rows = conn.execute(select(facts_table.c.id, facts_table.c.data)
+                                .where(facts_table.c.id.in_(fact_ids))).all()
+        by_id = {row.id: _from_json(row.data) for row in rows}
+        return [by_id[i] for i in fact_ids if i in by_id]
+
+    def all(self, topic: str | None = None) -> list[Fact]:
+        query = select(facts_table.c.data).order_by(facts_table.c.position)
+        if topic:
+            query = query.where(facts_table.c.topic == topic)
+        with self._read() as conn:
+            return [_from_json(row.data) for row in conn.execute(query)]
+
+    def facts_for(self, intent: str, entities: list[str] | None = None) -> list[Fact]:
+        """Facts that answer ``intent``, narrowed to those about ``entities`` when any match.
+
+        A named entity with its own profile fact (``requires_entity``: one organisation, one
+        person) gets that profile. Without a matching entity, profiles are left out, so "which
+        organisations?" gets the overview rather than seven profiles.
+        """
+        wanted = {e.casefold() for e in entities or []}
+        with self._read() as conn:
+            rows = conn.execute(
+                select(facts_table.c.id, facts_table.c.data)
+                .join(intents_table, intents_table.c.fact_id == facts_table.c.id)
+                .where(intents_table.c.intent == intent)
+                .order_by(facts_table.c.position)
+            ).all()
+        facts = [_from_json(row.data) for row in rows]
+        if wanted:
+            about = [f for f in facts if wanted & {e.casefold() for e in f.entities}]
+            profiles = [f for f in about if f.requires_entity]
+            if profiles or about:
+                return profiles or about
+        return [f for f in facts if not f.requires_entity]
+
+    def menu(self) -> list[MenuEntry]:
+        with self._read() as conn:
+            rows = conn.execute(select(menu_table.c.data).order_by(menu_table.c.position)).all()
+        return [MenuEntry(**json.loads(row.data)) for row in rows]
+
+    def search(self, query: str, lang: str, limit: int = 5) -> list[SearchHit]:
+        """Facts whose ``lang`` text contains the query's content terms, best first.
+
+        The score is the share of the query's terms (weighted by length) found in the fact's
+        document, so it is comparable across queries and a threshold means the same everywhere.
+        """
+        if lang not in config.LANGUAGES:
+            raise ValueError(f"unsupported language {lang!r}")
+        terms = search_terms(query, lang)
+        if not terms:
+            return []
+        with self._read() as conn:
+            candidates = self._candidates(conn, terms, lang)
+            if not candidates:
+                return []
+            rows = conn.execute(select(facts_table.c.id, facts_table.c.data)
+                                .where(facts_table.c.id.in_(list(candidates)))).all()
+        total = sum(len(t) for t in terms)
+        facts = {row.id: _from_json(row.data) for row in rows}
+        hits = [SearchHit(facts[fact_id], round(sum(len(t) for t in terms if t in body) / total, 3))
+                for fact_id, body in candidates.items()]
+        hits.sort(key=lambda h: -h.score)  # stable: equal scores keep FTS5's bm25 order
+        return hits[:limit]
+
+    def _candidates(self, conn: Connection, terms: list[str], lang: str) -> dict[str, str]:
+        """fact_id → document body for every fact whose document holds at least one term."""
+        found: dict[str, str] = {}
+        long_terms = [t for t in terms if len(t) >= 3] if self.is_sqlite else []
+        if long_terms:
+            match = " OR ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+            for row in conn.execute(
+                text(f"SELECT fact_id, body FROM {_FTS_TABLE} WHERE {_FTS_TABLE} MATCH :match "
+                     f"AND lang = :lang ORDER BY bm25({_FTS_TABLE})"),
+                {"match": match, "lang": lang},
+            ):
+                found[row.fact_id] = row.body
+        like_terms = [t for t in terms if t not in long_terms]
+        if like_terms:
+            body = documents_table.c.body
+            condition = body.like("%" + _escape_like(like_terms[0]) + "%", escape="\\")
+            for term in like_terms[1:]:
+                condition = condition | body.like("%" + _escape_like(term) + "%", escape="\\")
+            for row in conn.execute(select(documents_table.c.fact_id, body)
+                                    .where(documents_table.c.lang == lang).where(condition)):
+                found[row.fact_id] = row.body
+        return found
+
+    def _read(self) -> Connection:
+        conn = self.engine.connect()
+        try:
+            conn.execute(select(meta_table.c.key).limit(1))
+        except Exception as error:  # no table yet: the operator has not run `build`
+            conn.close()
+            raise StoreNotBuiltError(
+                f"the facts store at {self.url} is not built; run `python -m bot.facts build`"
+            ) from error
+        return conn
+
+
+def search_terms(query: str, lang: str) -> list[str]:
+    """The query's content terms, normalised like the documents (NFKC, case-folded)."""
+    normalised = normalise(query)[:1000]
+    words = content_words(normalised, lang)
+    terms: list[str] = []
+    for word in words:
+        if is_stopword(word) or (len(word) < 2 and not _is_cjk(word)):
+            continue
+        if word not in terms:
+            terms.append(word)
+    return terms[:32]
+
+
+def normalise(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def _is_cjk(word: str) -> bool:
+    return bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", word))
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _document(fact: Fact, lang: str) -> str:
+    parts = [fact.statement[lang], fact.question[lang], " ".join(fact.keywords.get(lang, ())),
+             " ".join(fact.entities)]
+    if fact.name:
+        parts.append(fact.name[lang])
+    return normalise("\n".join(parts))
+
+
+def _to_json(fact: Fact) -> dict:
+    data = asdict(fact)
+    data.pop("file", None)
+    return data
+
+
+def _from_json(raw: str) -> Fact:
+    data = json.loads(raw)
+    data["source"] = Source(**data["source"])
+    for key in ("intents", "entities", "related"):
+        data[key] = tuple(data[key])
+    data["keywords"] = {lang: tuple(words) for lang, words in data["keywords"].items()}
+    return Fact(**data)
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    """One pooled engine per URL and process, so every action reuses warm connections."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=4,
+                               connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001 - DBAPI callback
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)

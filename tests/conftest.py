@@ -1,0 +1,70 @@
+"""Shared fixtures: a facts store built from the real facts files, trackers, a dispatcher."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.facts import FactsStore, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTS_DIR = ROOT / "data" / "facts"
+TRACKER_TEMPLATE = Path(__file__).parent / "data" / "tracker.json"
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue(FACTS_DIR)
+
+
+@pytest.fixture()
+def store(tmp_path, catalogue, monkeypatch) -> FactsStore:
+    """A freshly built SQLite store in a temporary folder, also used by the actions."""
+    url = f"sqlite:///{tmp_path / 'facts.db'}"
+    monkeypatch.setenv("FACTS_DB_URL", url)
+    built = FactsStore(url)
+    built.build(catalogue)
+    from actions import conversation
+
+    conversation.store.cache_clear()
+    yield built
+    conversation.store.cache_clear()
+
+
+@pytest.fixture()
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+@pytest.fixture()
+def domain() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def make_tracker(text: str = "", intent: str | None = None, language: str | None = None,
+                 entities: list[dict[str, Any]] | None = None,
+                 session_metadata: dict[str, Any] | None = None,
+                 message_metadata: dict[str, Any] | None = None) -> Tracker:
+    """A real rasa-sdk Tracker built from tests/data/tracker.json with the given latest message."""
+    state = json.loads(TRACKER_TEMPLATE.read_text(encoding="utf-8"))
+    state["slots"]["language"] = language
+    state["slots"]["session_started_metadata"] = session_metadata
+    state["latest_message"] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "entities": entities or [],
+        "metadata": message_metadata or {},
+    }
+    return Tracker.from_dict(state)
+
+
+@pytest.fixture()
+def tracker_for():
+    return make_tracker

@@ -1,0 +1,206 @@
+"""The facts store: validation, atomic builds, lookups, search in id/ja/en, hostile input, CLI."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.exc import IntegrityError
+
+from bot.facts import FactsStore, FactsValidationError, StoreNotBuiltError, load_catalogue
+from bot.facts.cli import main as cli
+from tests.conftest import FACTS_DIR
+
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_c3b416fd860b47a6.txt"
+
+
+def _copy_facts(tmp_path: Path) -> Path:
+    folder = tmp_path / "facts"
+    shutil.copytree(FACTS_DIR, folder)
+    return folder
+
+
+def _edit(folder: Path, file: str, fact_id: str, change) -> None:
+    path = folder / file
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fact = next(f for f in document["facts"] if f["id"] == fact_id)
+    change(fact)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def test_real_facts_are_valid_and_cover_every_language(catalogue):
+    assert len(catalogue.facts) >= 25
+    for fact in catalogue.facts:
+        assert set(fact.statement) == {"id", "ja", "en"}
+        assert fact.source.publisher == "ANTARA" and fact.source.quote
+
+
+def test_every_source_quote_is_verbatim_from_the_article(catalogue):
+    if not SEED.exists():
+        pytest.skip("shared/seeds not beside the checkout")
+    article = " ".join(SEED.read_text(encoding="utf-8").split())
+    for fact in catalogue.facts:
+        assert " ".join(fact.source.quote.split()) in article, fact.id
+
+
+def test_no_contact_detail_is_invented(catalogue):
+    import re
+
+    for fact in catalogue.facts:
+        for text in fact.statement.values():
+            assert not re.search(r"\+?\d[\d\s().-]{7,}\d", text), f"phone-like number in {fact.id}"
+            assert "@" not in text, f"e-mail-like text in {fact.id}"
+
+
+@pytest.mark.parametrize(
+    ("file", "fact_id", "change", "expected"),
+    [
+        ("policy.yml", "credit_ratio_30", lambda f: f["statement"].pop("ja"),
+         "'statement' is missing language 'ja'"),
+        ("policy.yml", "credit_ratio_30", lambda f: f.update(topic="gossip"), "unknown topic 'gossip'"),
+        ("event.yml", "meeting_day", lambda f: f["source"].update(quote=""),
+         "empty source: 'quote' is missing"),
+        ("event.yml", "meeting_day", lambda f: f.update(related=["no_such_fact"]),
+         "related fact 'no_such_fact' does not exist"),
+        ("program.yml", "joint_venture_invitation", lambda f: f["keywords"].pop("en"),
+         "'keywords' is missing language 'en'"),
+    ],
+)
+def test_validation_names_file_fact_and_problem(tmp_path, file, fact_id, change, expected):
+    folder = _copy_facts(tmp_path)
+    _edit(folder, file, fact_id, change)
+    with pytest.raises(FactsValidationError) as error:
+        load_catalogue(folder)
+    message = str(error.value)
+    assert str(folder / file) in message
+    assert f"fact '{fact_id}'" in message
+    assert expected in message
+
+
+def test_duplicate_id_across_files_is_reported(tmp_path):
+    folder = _copy_facts(tmp_path)
+    document = yaml.safe_load((folder / "policy.yml").read_text(encoding="utf-8"))
+    (folder / "extra.yml").write_text(yaml.safe_dump({"facts": [document["facts"][0]]},
+                                                     allow_unicode=True), encoding="utf-8")
+    with pytest.raises(FactsValidationError, match="duplicate id"):
+        load_catalogue(folder)
+
+
+def test_broken_yaml_names_the_file(tmp_path):
+    folder = _copy_facts(tmp_path)
+    (folder / "broken.yml").write_text("facts: [\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(FactsValidationError, match="broken.yml: file: is not valid YAML"):
+        load_catalogue(folder)
+
+
+# --- building ---------------------------------------------------------------------------------
+
+def test_build_then_read_back(store, catalogue):
+    assert store.info()["fact_count"] == str(len(catalogue.facts))
+    fact = store.get("credit_ratio_30")
+    assert fact == catalogue.by_id()["credit_ratio_30"]
+    assert "30" in fact.statement["ja"] and "2024" in fact.statement["en"]
+    assert [f.id for f in store.all("person")] == ["person_teten", "person_nagamine", "person_jokowi"]
+    assert len(store.menu()) >= 5
+
+
+def test_unbuilt_store_says_how_to_build(tmp_path):
+    with pytest.raises(StoreNotBuiltError, match="python -m bot.facts build"):
+        FactsStore(f"sqlite:///{tmp_path / 'empty.db'}").get("credit_ratio_30")
+
+
+def test_bad_facts_file_leaves_the_store_untouched(tmp_path, store, monkeypatch):
+    folder = _copy_facts(tmp_path)
+    _edit(folder, "policy.yml", "credit_ratio_30", lambda f: f["statement"].update(en="CHANGED"))
+    _edit(folder, "event.yml", "meeting_day", lambda f: f["statement"].pop("id"))
+    before = store.info()
+    code = cli(["--facts-dir", str(folder), "--db", store.url, "build"])
+    assert code == 1
+    assert store.info() == before
+    assert "CHANGED" not in store.get("credit_ratio_30").statement["en"]
+
+
+def test_failure_during_build_rolls_back(store, catalogue):
+    broken = catalogue.__class__(facts=catalogue.facts + catalogue.facts[:1], menu=catalogue.menu)
+    before = store.info()
+    with pytest.raises(IntegrityError):  # the duplicate primary key fails mid-transaction
+        store.build(broken)
+    assert store.info() == before
+    assert len(store.all()) == len(catalogue.facts)
+
+
+def test_rebuild_is_visible_to_an_open_store_without_restart(tmp_path, store):
+    folder = _copy_facts(tmp_path)
+    _edit(folder, "policy.yml", "credit_ratio_30",
+          lambda f: f["statement"].update(en="Credit ratio fact, edited by an operator."))
+    assert cli(["--facts-dir", str(folder), "--db", store.url, "build"]) == 0
+    assert store.get("credit_ratio_30").statement["en"] == "Credit ratio fact, edited by an operator."
+
+
+# --- lookups ----------------------------------------------------------------------------------
+
+def test_facts_for_intent_narrows_by_entity(store):
+    assert [f.id for f in store.facts_for("ask_organisation", ["SMRJ"])] == ["org_smrj"]
+    assert [f.id for f in store.facts_for("ask_organisation", [])] == ["organisations_overview"]
+    assert [f.id for f in store.facts_for("ask_person", ["Nagamine Makoto"])] == ["person_nagamine"]
+    assert [f.id for f in store.facts_for("ask_credit_ratio")] == ["credit_ratio_30"]
+    assert store.facts_for("no_such_intent") == []
+
+
+# --- search -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("query", "lang", "expected"),
+    [
+        ("rasio kredit perbankan UMKM", "id", "credit_ratio_30"),
+        ("hilirisasi produk tambang bahan baku", "id", "mining_downstreaming"),
+        ("beasiswa magang", "id", "internship_scholarship"),
+        ("融資比率", "ja", "credit_ratio_30"),
+        ("蒲郡市", "ja", "org_gamagori"),
+        ("胡椒の輸出", "ja", "pepper_export_japan"),
+        ("合弁事業", "ja", "joint_venture_invitation"),
+        ("竹", "ja", "commodity_downstreaming"),
+        ("bank credit ratio", "en", "credit_ratio_30"),
+        ("raw materials mining", "en", "mining_downstreaming"),
+        ("internship scholarships", "en", "internship_scholarship"),
+    ],
+)
+def test_search_finds_the_fact_in_each_language(store, query, lang, expected):
+    hits = store.search(query, lang)
+    assert expected in [hit.fact.id for hit in hits[:3]], [(h.fact.id, h.score) for h in hits]
+    assert all(0 < hit.score <= 1 for hit in hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["'; DROP TABLE facts; --", '" OR 1=1 --', "NEAR(a b)", "kredit* OR \"", "%_%", "\\", "",
+     "   ", "🙂🙂", "a" * 20000, "SELECT * FROM facts_fts", "body MATCH 'x'"],
+)
+def test_search_survives_injection_like_and_odd_input(store, query):
+    for lang in ("id", "ja", "en"):
+        store.search(query, lang)
+    assert store.get("credit_ratio_30") is not None
+    assert len(store.all()) > 20
+
+
+def test_search_rejects_unknown_language(store):
+    with pytest.raises(ValueError):
+        store.search("kredit", "fr")
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+def test_cli_commands(store, capsys):
+    assert cli(["--db", store.url, "validate"]) == 0
+    assert cli(["--db", store.url, "list", "--topic", "organisation"]) == 0
+    assert "org_smrj" in capsys.readouterr().out
+    assert cli(["--db", store.url, "show", "org_smrj"]) == 0
+    shown = capsys.readouterr().out
+    assert "中小機構" in shown and "source: ANTARA" in shown and "https://www.smrj.go.jp/" in shown
+    assert cli(["--db", store.url, "search", "蒲郡", "--lang", "ja"]) == 0
+    assert "org_gamagori" in capsys.readouterr().out
+    assert cli(["--db", store.url, "show", "nope"]) == 1
