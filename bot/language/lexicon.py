@@ -1,0 +1,54 @@
+"""Access to ``lexicon.yml``: marker words, names, and language names (loaded once per process)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+_LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    return yaml.safe_load(_LEXICON_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def markers() -> dict[str, frozenset[str]]:
+    """Per language, single words that point to it (multi-word entries are split)."""
+    result = {}
+    for lang, words in _lexicon()["markers"].items():
+        result[lang] = frozenset(part for word in words for part in str(word).split())
+    shared = result["id"] & result["en"]
+    return {lang: words - shared for lang, words in result.items()}
+
+
+@lru_cache(maxsize=1)
+def interrogatives() -> dict[str, frozenset[str]]:
+    """Per language, question words, which weigh double as evidence."""
+    return {lang: frozenset(map(str, words)) for lang, words in _lexicon()["interrogatives"].items()}
+
+
+@lru_cache(maxsize=1)
+def names() -> frozenset[str]:
+    """Proper names and acronyms, which carry no evidence about the message's language."""
+    return frozenset(str(word) for word in _lexicon()["names"])
+
+
+@lru_cache(maxsize=1)
+def language_names() -> dict[str, tuple[str, ...]]:
+    """How people name each language, longest form first so "bahasa inggris" beats "inggris"."""
+    return {lang: tuple(sorted((str(n) for n in forms), key=len, reverse=True))
+            for lang, forms in _lexicon()["language_names"].items()}
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    return frozenset(str(word) for word in _lexicon()["stopwords"])
+
+
+def is_stopword(word: str) -> bool:
+    """True for grammar words that carry no topic (left out of search queries)."""
+    return word in _stopwords()

@@ -1,0 +1,82 @@
+"""The one language-resolution function: which language the bot answers this message in.
+
+Priority, highest first:
+1. an explicit request ("English please", "pakai bahasa Indonesia", "日本語でお願いします");
+2. the message's own clear signal (``detect_language``);
+3. the conversation's language so far (stickiness: "ok", "IFC?" and emoji change nothing);
+4. the channel's hint for a first message (Telegram's ``language_code``, the browser language);
+5. the configured default (English).
+The NLU component calls it per message (without a conversation, so only 1–2 can fire there) and
+the session-start action calls it with the channel hint; both therefore follow the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot import config
+from bot.language import lexicon
+from bot.language.detection import detect_language
+
+SWITCH_INTENT = "switch_language"
+#: Reasons that come from the message itself; only these change a conversation's language.
+MESSAGE_REASONS = frozenset({"requested", "detected"})
+
+
+@dataclass(frozen=True)
+class Resolution:
+    language: str
+    reason: str  # "requested", "detected", "conversation", "hint" or "default"
+
+
+def resolve_language(
+    text: str,
+    *,
+    intent: str | None = None,
+    current: str | None = None,
+    hint: str | None = None,
+) -> Resolution:
+    """Decide the reply language for ``text`` given what else is known about the conversation."""
+    if intent == SWITCH_INTENT:
+        requested = requested_language(text)
+        if requested:
+            return Resolution(requested, "requested")
+    detected = detect_language(text).language
+    if detected:
+        return Resolution(detected, "detected")
+    if current in config.LANGUAGES:
+        return Resolution(current, "conversation")
+    hinted = language_from_hint(hint)
+    if hinted:
+        return Resolution(hinted, "hint")
+    return Resolution(config.default_language(), "default")
+
+
+def requested_language(text: str) -> str | None:
+    """The language a switch request names; the earliest mention wins ("Japanese, not English")."""
+    sample = unicodedata.normalize("NFKC", text or "").casefold()
+    best: tuple[int, str] | None = None
+    for lang, forms in lexicon.language_names().items():
+        for form in forms:
+            match = re.search(_boundary(form), sample)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), lang)
+    return best[1] if best else None
+
+
+def language_from_hint(hint: object) -> str | None:
+    """Map a channel hint such as "ja-JP", "id", "in" (old Java code for Indonesian) or "en_US"."""
+    if not isinstance(hint, str) or not hint.strip():
+        return None
+    primary = re.split(r"[-_]", hint.strip().lower(), maxsplit=1)[0]
+    primary = {"in": "id"}.get(primary, primary)
+    return primary if primary in config.LANGUAGES else None
+
+
+def _boundary(form: str) -> str:
+    escaped = re.escape(form)
+    if form.isascii():
+        return rf"(?<![a-z]){escaped}(?![a-z])"
+    return escaped
