@@ -1,0 +1,115 @@
+"""Our Rasa NLU components on real sentences: tokenizer, lookup extractor, guard, language."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT, TEXT_TOKENS
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.language_resolver import LanguageResolver
+from bot.components.lookup_entity_extractor import LookupEntityExtractor
+from bot.components.multilingual_tokenizer import MultilingualTokenizer
+from bot.components.wordless_message_guard import WordlessMessageGuard
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> MultilingualTokenizer:
+    return MultilingualTokenizer.create(MultilingualTokenizer.get_default_config(), None, None, None)
+
+
+def _tokens(tokenizer: MultilingualTokenizer, text: str) -> list[str]:
+    message = Message(data={TEXT: text})
+    tokenizer.process([message])
+    tokens = message.get(TEXT_TOKENS)
+    for token in tokens:  # offsets point at the token's text in the message
+        assert text[token.start:token.end] == token.text
+    return [t.text for t in tokens]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("中小機構とは何ですか？", ["中", "小", "機構", "と", "は", "何", "です", "か"]),
+        ("蒲郡市との協力について教えてください", ["蒲郡", "市", "と", "の", "協力", "に", "つい", "て",
+                                                 "教え", "て", "ください"]),
+        ("インドネシアは原材料を輸出しない", ["インドネシア", "は", "原", "材料", "を", "輸出", "し", "ない"]),
+    ],
+)
+def test_japanese_is_segmented_into_morphemes(tokenizer, text, expected):
+    assert _tokens(tokenizer, text) == expected
+
+
+def test_japanese_with_latin_acronyms(tokenizer):
+    tokens = _tokens(tokenizer, "METIとSMRJの役割は？")
+    assert "METI" in tokens and "SMRJ" in tokens and "役割" in tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Berapa rasio kredit UMKM pada 2024?", ["Berapa", "rasio", "kredit", "UMKM", "pada", "2024"]),
+        ("gimana kerja sama-nya, min?", ["gimana", "kerja", "sama-nya", "min"]),
+        # Rasa's own whitespace rules split at the apostrophe; we keep them unchanged.
+        ("What's the credit ratio target?", ["What", "s", "the", "credit", "ratio", "target"]),
+    ],
+)
+def test_indonesian_and_english_follow_whitespace_rules(tokenizer, text, expected):
+    assert _tokens(tokenizer, text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍", "🙂🙂", "あ" * 5000])
+def test_tokenizer_never_fails(tokenizer, text):
+    assert _tokens(tokenizer, text)
+
+
+@pytest.fixture(scope="module")
+def extractor(tmp_path_factory) -> LookupEntityExtractor:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    component = LookupEntityExtractor.create({}, storage, Resource("lookups"), None)
+    importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(ROOT / "data" / "nlu")])
+    component.train(importer.get_nlu_data())
+    return LookupEntityExtractor.load({}, storage, Resource("lookups"), None)
+
+
+def _entities(extractor: LookupEntityExtractor, text: str) -> list[tuple[str, str]]:
+    return [(e["entity"], e["value"]) for e in extractor.extract(text)]
+
+
+def test_lookup_matches_japanese_inside_words_and_latin_only_as_words(extractor):
+    assert ("organisation", "中小機構") in _entities(extractor, "中小機構とは何ですか")
+    assert ("organisation", "蒲郡市") in _entities(extractor, "蒲郡市との協力は")
+    assert ("organisation", "SMRJ") in _entities(extractor, "apa itu SMRJ?")
+    assert _entities(extractor, "sometimes a smrjx is metis") == []
+
+
+def test_lookup_prefers_the_longest_match(extractor):
+    assert _entities(extractor, "ekspor kelapa sawit") == [("commodity", "kelapa sawit")]
+    assert ("commodity", "アブラヤシ") in _entities(extractor, "アブラヤシは対象ですか")
+    assert ("commodity", "ヤシ") not in _entities(extractor, "アブラヤシは対象ですか")
+
+
+def test_wordless_messages_become_nlu_fallback():
+    guard = WordlessMessageGuard.create({}, None, None, None)
+    messages = [Message(data={TEXT: t, INTENT: {"name": "greet", "confidence": 0.9}})
+                for t in ["", "  ", "👍", "?!", "ok"]]
+    guard.process(messages)
+    assert [m.get(INTENT)["name"] for m in messages] == ["nlu_fallback"] * 4 + ["greet"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [("Apa itu SMRJ?", "ask_organisation", "id"), ("SMRJとは？", "ask_organisation", "ja"),
+     ("What is SMRJ?", "ask_organisation", "en"), ("pakai bahasa Inggris", "switch_language", "en"),
+     ("英語でお願いします", "switch_language", "en"), ("ok", "affirm", None), ("IFC?", "ask_organisation", None),
+     ("👍", "nlu_fallback", None)],
+)
+def test_language_entity_only_on_a_clear_signal(text, intent, expected):
+    resolver = LanguageResolver.create({}, None, None, None)
+    message = Message(data={TEXT: text, INTENT: {"name": intent, "confidence": 1.0}, ENTITIES: []})
+    resolver.process([message])
+    languages = [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "language"]
+    assert languages == ([expected] if expected else [])
