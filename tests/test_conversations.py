@@ -1,0 +1,180 @@
+"""Whole conversations over Rasa's REST channel, with the trained model, the Rasa server and the
+action server running as they do under `make run` (on free loopback ports, for this test only).
+
+Needs a trained model (``make train``; ``make test`` trains before it runs pytest).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.facts import FactsStore, load_catalogue
+from tests.conftest import FACTS_DIR, ROOT
+
+MODEL = ROOT / "models" / "briefing-bot.tar.gz"
+KANA = re.compile(r"[\u3040-\u30ff]")
+pytestmark = pytest.mark.servers
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(url: str, process: subprocess.Popen, seconds: int) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not up after {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first")
+    work = tmp_path_factory.mktemp("servers")
+    facts_url = f"sqlite:///{work / 'facts.db'}"
+    store = FactsStore(facts_url)
+    store.build(load_catalogue(FACTS_DIR))
+    rasa_port, action_port = _free_port(), _free_port()
+    env = {**os.environ, "FACTS_DB_URL": facts_url, "TRACKER_DB": str(work / "tracker.db"),
+           "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    logs = [open(work / name, "w") for name in ("actions.log", "rasa.log")]  # noqa: SIM115
+    processes = [
+        subprocess.Popen([rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                         cwd=ROOT, env=env, stdout=logs[0], stderr=subprocess.STDOUT),
+        subprocess.Popen([rasa, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port",
+                          str(rasa_port), "--endpoints", "endpoints.yml", "--credentials",
+                          "credentials.yml"], cwd=ROOT, env=env, stdout=logs[1],
+                         stderr=subprocess.STDOUT),
+    ]
+    try:
+        _wait(f"http://127.0.0.1:{action_port}/health", processes[0], 90)
+        _wait(f"http://127.0.0.1:{rasa_port}/", processes[1], 180)
+        yield Bot(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", store)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+
+
+class Bot:
+    def __init__(self, url: str, store: FactsStore) -> None:
+        self.url = url
+        self.store = store
+
+    def say(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
+        body: dict = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(self.url, json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        replies = response.json()
+        assert replies, f"no reply to {text!r}"
+        return replies
+
+    @staticmethod
+    def text(replies: list[dict]) -> str:
+        return "\n".join(r.get("text", "") for r in replies)
+
+
+def _sender(name: str) -> str:
+    return f"{name}-{time.monotonic_ns()}"
+
+
+def test_japanese_question_gets_a_japanese_sourced_answer_with_follow_ups(bot):
+    replies = bot.say(_sender("ja"), "中小企業向けの銀行融資の比率はどこまで上げるの？")
+    text = bot.text(replies)
+    fact = bot.store.get("credit_ratio_30")
+    assert fact.statement["ja"] in text
+    assert "出典：ANTARA" in text and fact.source.quote in text
+    buttons = replies[-1]["buttons"]
+    assert buttons and all(KANA.search(b["title"]) or re.search("[一-龯]", b["title"]) for b in buttons)
+
+
+def test_indonesian_conversation_sticks_then_switches(bot):
+    user = _sender("id")
+    text = bot.text(bot.say(user, "Sejak kapan kerja sama Indonesia dan Jepang di bidang koperasi?"))
+    assert bot.store.get("cooperation_since_1978").statement["id"] in text
+    assert "Sumber: ANTARA" in text
+    # "ok" carries no language: the conversation stays Indonesian.
+    assert not KANA.search(bot.text(bot.say(user, "ok")))
+    text = bot.text(bot.say(user, "Siapa Nagamine Makoto?"))
+    assert bot.store.get("person_nagamine").statement["id"] in text
+    # An explicit request switches, and the next ambiguous message keeps the new language.
+    assert "English" in bot.text(bot.say(user, "pakai bahasa Inggris dong"))
+    text = bot.text(bot.say(user, "SMRJ?"))
+    assert bot.store.get("org_smrj").statement["en"] in text
+
+
+def test_english_greeting_offers_the_topic_menu(bot):
+    replies = bot.say(_sender("en"), "hello there, good morning")
+    assert replies[0]["text"].startswith("Hello!")
+    titles = [b["title"] for b in replies[-1]["buttons"]]
+    assert titles == [entry.title["en"] for entry in bot.store.menu()]
+
+
+def test_follow_up_button_payload_answers_that_fact(bot):
+    user = _sender("btn")
+    bot.say(user, "Kapan pertemuannya?")
+    text = bot.text(bot.say(user, '/ask_meeting{"fact":"meeting_day"}'))
+    assert bot.store.get("meeting_day").statement["id"] in text
+
+
+def test_first_ambiguous_message_follows_the_channel_hint(bot):
+    replies = bot.say(_sender("hint"), "Smesco", metadata={"language": "ja-JP"})
+    assert KANA.search(bot.text(replies))
+
+
+def test_contact_question_never_invents_details(bot):
+    text = bot.text(bot.say(_sender("contact"), "What is the phone number of the Gamagori City Government?"))
+    assert "no phone number" in text
+    assert not re.search(r"\+?\d[\d\s().-]{7,}\d", text)
+
+
+def test_out_of_scope_is_honest_and_in_the_language(bot):
+    replies = bot.say(_sender("oos"), "今日の東京の天気はどうですか？")
+    text = bot.text(replies)
+    assert KANA.search(text) and "ANTARA" not in text.split("\n")[0][:0]
+    assert replies[-1].get("buttons"), "the topics the bot knows are offered"
+
+
+@pytest.mark.parametrize(
+    ("first", "message"),
+    [("Apa itu SMRJ?", ""), ("Apa itu SMRJ?", "   "), ("SMRJとは？", "👍🙂"),
+     ("What is SMRJ?", "a" * 20000), ("Apa itu SMRJ?", "Kerja sama " + "koperasi " * 2500),
+     ("SMRJとは？", "SMRJ и 中小機構 and العربية?"), ("What is SMRJ?", "<script>alert(1)</script>")],
+)
+def test_bad_input_gets_a_polite_reply_in_the_conversation_language(bot, first, message):
+    user = _sender("bad")
+    bot.say(user, first)
+    text = bot.text(bot.say(user, message))
+    assert text.strip()
+    if KANA.search(first):
+        assert KANA.search(text)
+    else:
+        assert not KANA.search(text)
