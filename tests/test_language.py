@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.language import (
-    detect_language, language_from_hint, requested_language, resolve_language,
+    detect_language,
+    language_from_hint,
+    requested_language,
+    resolve_language,
 )
 
 # (message, language the message itself clearly signals, or None when it must not guess)

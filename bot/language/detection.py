@@ -13,7 +13,6 @@ the conversation's language. Names and acronyms never count as evidence.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
