@@ -9,10 +9,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.conversation import (
-    FACT_ENTITY, TOPIC_ENTITIES, conversation_language, entity_values, follow_up_button, store,
+    TOPIC_ENTITIES,
+    conversation_language,
+    entity_values,
+    follow_up_button,
+    store,
 )
 from bot import config
 from bot.facts import Fact, StoreNotBuiltError
+from bot.facts.schema import FACT_ENTITY
 
 CONTACT_INTENT = "ask_contact"
 MAX_FOLLOW_UPS = 3

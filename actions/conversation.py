@@ -8,7 +8,6 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.facts import Fact, FactsStore, MenuEntry
-from bot.facts.schema import FACT_ENTITY
 from bot.language import resolve_language
 
 LANGUAGE_SLOT = "language"

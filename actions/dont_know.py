@@ -1,8 +1,9 @@
 """``action_dont_know``: the honest reply when the classifier is unsure.
 
-A facts-store text search may still answer a paraphrase, but only when its score reaches
-``BOT_SEARCH_MIN_SCORE`` (calibrated so it gave no wrong answer on the held-out test set, see
-docs/evaluation.md). Otherwise the user hears "I don't have that information" and the topics.
+A facts-store text search may answer a paraphrase the classifier missed, but only when an
+operator turns it on with ``BOT_SEARCH_MIN_SCORE``: on the held-out test set no threshold gave
+zero wrong answers (docs/evaluation.md), so by default the user hears "I don't have that
+information" and the topics.
 """
 
 from __future__ import annotations
@@ -18,9 +19,19 @@ from actions.answer_fact import send_fact
 from actions.conversation import conversation_language, store
 from actions.menu import show_menu
 from bot import config
-from bot.facts import StoreNotBuiltError
+from bot.facts import Fact, StoreNotBuiltError
 
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def _search_match(text: str, lang: str) -> Fact | None:
+    min_score = config.search_min_score()
+    if min_score is None:
+        return None
+    try:
+        return store().best_match(text, lang, min_score)
+    except (StoreNotBuiltError, SQLAlchemyError):
+        return None
 
 
 class ActionDontKnow(Action):
@@ -37,13 +48,10 @@ class ActionDontKnow(Action):
             dispatcher.utter_message(response="utter_no_question")
             show_menu(dispatcher, lang)
             return []
-        try:
-            hits = store().search(text, lang, limit=1)
-        except (StoreNotBuiltError, SQLAlchemyError):
-            hits = []
-        if hits and hits[0].score >= config.search_min_score():
+        match = _search_match(text, lang)
+        if match:
             dispatcher.utter_message(response="utter_search_match")
-            send_fact(dispatcher, hits[0].fact, lang)
+            send_fact(dispatcher, match, lang)
             return []
         dispatcher.utter_message(response="utter_dont_know")
         show_menu(dispatcher, lang)

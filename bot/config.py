@@ -46,10 +46,12 @@ def max_facts_per_answer() -> int:
     return int(_env("BOT_MAX_FACTS_PER_ANSWER", "3"))
 
 
-def search_min_score() -> float:
-    """Minimum full-text score for the fallback search to answer a paraphrase.
+def search_min_score() -> float | None:
+    """Minimum score for the fallback search to answer a paraphrase, or None when it is off.
 
-    The default comes from ``scripts/calibrate_search.py`` (see docs/evaluation.md): the lowest
-    threshold that gave no wrong answer on the held-out test set.
+    Off by default: ``scripts/calibrate_search.py`` found no threshold at which the search gave
+    zero wrong answers on the held-out test set (docs/evaluation.md). An operator who accepts the
+    measured error rate can set e.g. ``BOT_SEARCH_MIN_SCORE=0.8``.
     """
-    return float(_env("BOT_SEARCH_MIN_SCORE", "0.6"))
+    value = _env("BOT_SEARCH_MIN_SCORE", "off").lower()
+    return None if value == "off" else float(value)

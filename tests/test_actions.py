@@ -106,6 +106,14 @@ async def test_menu_lists_topics_in_the_language(store, dispatcher, domain, trac
     assert all(b["payload"].startswith("/") for b in message["buttons"])
 
 
+async def test_search_fallback_is_off_by_default(store, dispatcher, domain, tracker_for,
+                                                 monkeypatch):
+    monkeypatch.delenv("BOT_SEARCH_MIN_SCORE", raising=False)
+    tracker = tracker_for("胡椒の日本への輸出", intent="nlu_fallback", language="ja")
+    await ActionDontKnow().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_dont_know", "utter_topics_menu"]
+
+
 async def test_dont_know_offers_topics_for_unrelated_text(store, dispatcher, domain, tracker_for):
     tracker = tracker_for("Siapa juara Piala Dunia 2022?", intent="nlu_fallback", language="id")
     await ActionDontKnow().run(dispatcher, tracker, domain)
@@ -114,8 +122,8 @@ async def test_dont_know_offers_topics_for_unrelated_text(store, dispatcher, dom
 
 async def test_dont_know_answers_a_confident_search_match(store, dispatcher, domain, tracker_for,
                                                           monkeypatch):
-    monkeypatch.setenv("BOT_SEARCH_MIN_SCORE", "0.6")
-    tracker = tracker_for("胡椒の輸出", intent="nlu_fallback", language="ja")
+    monkeypatch.setenv("BOT_SEARCH_MIN_SCORE", "0.8")
+    tracker = tracker_for("胡椒の日本への輸出", intent="nlu_fallback", language="ja")
     await ActionDontKnow().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_search_match", "utter_fact_answer"]
     assert dispatcher.messages[1]["statement"] == store.get("pepper_export_japan").statement["ja"]

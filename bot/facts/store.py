@@ -22,7 +22,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import (
-    Column, Integer, MetaData, String, Table, Text, create_engine, delete, event, insert, select,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
@@ -70,6 +80,8 @@ meta_table = Table(
 )
 
 _FTS_TABLE = "facts_fts"
+#: How far the best search hit must lead the runner-up to count as a clear match.
+MIN_MARGIN = 0.2
 
 
 class StoreNotBuiltError(RuntimeError):
@@ -226,6 +238,24 @@ class FactsStore:
         hits.sort(key=lambda h: -h.score)  # stable: equal scores keep FTS5's bm25 order
         return hits[:limit]
 
+    def best_match(self, query: str, lang: str, min_score: float) -> Fact | None:
+        """The one fact a query clearly points to, or None.
+
+        Used when the classifier is unsure, so it is strict: the top hit must reach
+        ``min_score``, match at least two of the query's terms, and lead the runner-up by
+        ``MIN_MARGIN``. Profiles of one person or organisation (``requires_entity``) are never
+        guessed: they mention every topic their subject touched, so they match too broadly.
+        scripts/calibrate_search.py measures these rules on held-out data.
+        """
+        hits = [h for h in self.search(query, lang, limit=8) if not h.fact.requires_entity][:2]
+        if not hits or hits[0].score < min_score:
+            return None
+        if len([t for t in search_terms(query, lang) if t in _document(hits[0].fact, lang)]) < 2:
+            return None
+        if len(hits) > 1 and hits[0].score - hits[1].score < MIN_MARGIN:
+            return None
+        return hits[0].fact
+
     def _candidates(self, conn: Connection, terms: list[str], lang: str) -> dict[str, str]:
         """fact_id → document body for every fact whose document holds at least one term."""
         found: dict[str, str] = {}
@@ -267,7 +297,9 @@ def search_terms(query: str, lang: str) -> list[str]:
     words = content_words(normalised, lang)
     terms: list[str] = []
     for word in words:
-        if is_stopword(word) or (len(word) < 2 and not _is_cjk(word)):
+        # Short Latin words and kana-only words (particles, verb stems) match inside unrelated
+        # words and sentences; they are not evidence of a topic.
+        if is_stopword(word) or (len(word) < 3 and not _is_cjk(word)) or _is_kana_only(word):
             continue
         if word not in terms:
             terms.append(word)
@@ -276,6 +308,10 @@ def search_terms(query: str, lang: str) -> list[str]:
 
 def normalise(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
+
+
+def _is_kana_only(word: str) -> bool:
+    return bool(re.fullmatch(r"[\u3040-\u309f]+", word))
 
 
 def _is_cjk(word: str) -> bool:
