@@ -83,7 +83,9 @@ def test_lookup_matches_japanese_inside_words_and_latin_only_as_words(extractor)
     assert ("organisation", "中小機構") in _entities(extractor, "中小機構とは何ですか")
     assert ("organisation", "蒲郡市") in _entities(extractor, "蒲郡市との協力は")
     assert ("organisation", "SMRJ") in _entities(extractor, "apa itu SMRJ?")
-    assert _entities(extractor, "sometimes a smrjx is metis") == []
+    assert _entities(extractor, "SMRJとは？") == [("organisation", "SMRJ")]
+    assert ("organisation", "METI") in _entities(extractor, "経済産業省（METI）の役割")
+    assert _entities(extractor, "sometimes a smrjx is metis or émeti") == []
 
 
 def test_lookup_prefers_the_longest_match(extractor):

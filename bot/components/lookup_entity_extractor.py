@@ -23,14 +23,19 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-_PATTERNS_FILE = "lookup_patterns.json"
+_ALIASES_FILE = "lookup_aliases.json"
+
+
+#: Letters and digits of Latin script. A Latin alias must not touch one of these, but may touch
+#: kana or kanji: "SMRJとは" names SMRJ, "smrjx" does not.
+_LATIN = "0-9A-Za-z\u00c0-\u024f"
 
 
 def alias_pattern(alias: str) -> str:
-    """Regex for one alias: word boundaries on the sides that are Latin letters or digits."""
+    """Regex for one alias: Latin-script boundaries on the sides that are Latin letters or digits."""
     body = re.escape(alias)
-    before = r"(?<![^\W_])" if re.match(r"[A-Za-z0-9]", alias) else ""
-    after = r"(?![^\W_])" if re.search(r"[A-Za-z0-9]$", alias) else ""
+    before = f"(?<![{_LATIN}])" if re.match(f"[{_LATIN}]", alias) else ""
+    after = f"(?![{_LATIN}])" if re.search(f"[{_LATIN}]$", alias) else ""
     return before + body + after
 
 
@@ -39,11 +44,17 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Adds entities found by the training data's lookup tables, script-aware."""
 
     def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 patterns: dict[str, str] | None = None) -> None:
+                 aliases: dict[str, list[str]] | None = None) -> None:
         self._model_storage = model_storage
         self._resource = resource
-        self.patterns = patterns or {}
-        self._compiled = {name: re.compile(p, re.IGNORECASE) for name, p in self.patterns.items()}
+        self.aliases = aliases or {}
+        # The model stores the aliases, not the regexes: Rasa's training cache reuses a trained
+        # resource while the data is unchanged, so boundary rules must live in code, not in it.
+        self._compiled = {
+            name: re.compile("|".join(alias_pattern(a) for a in sorted(values, key=len, reverse=True)),
+                             re.IGNORECASE)
+            for name, values in self.aliases.items() if values
+        }
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -58,14 +69,11 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             aliases.setdefault(table["name"], set()).update(
                 e.strip() for e in elements if e.strip())
-        self.patterns = {
-            name: "|".join(alias_pattern(a) for a in sorted(values, key=len, reverse=True))
-            for name, values in aliases.items()
-        }
-        if not self.patterns:
+        if not aliases:
             rasa.shared.utils.io.raise_warning("LookupEntityExtractor found no lookup tables.")
         with self._model_storage.write_to(self._resource) as path:
-            rasa.shared.utils.io.dump_obj_as_json_to_file(path / _PATTERNS_FILE, self.patterns)
+            rasa.shared.utils.io.dump_obj_as_json_to_file(
+                path / _ALIASES_FILE, {name: sorted(values) for name, values in aliases.items()})
         return self._resource
 
     @classmethod
@@ -73,10 +81,10 @@ class LookupEntityExtractor(GraphComponent, EntityExtractorMixin):
              execution_context: ExecutionContext, **kwargs: Any) -> LookupEntityExtractor:
         try:
             with model_storage.read_from(resource) as path:
-                patterns = rasa.shared.utils.io.read_json_file(path / _PATTERNS_FILE)
+                aliases = rasa.shared.utils.io.read_json_file(path / _ALIASES_FILE)
         except (ValueError, FileNotFoundError):
-            patterns = {}
-        return cls(model_storage, resource, patterns)
+            aliases = {}
+        return cls(model_storage, resource, aliases)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
