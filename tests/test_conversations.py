@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from bot.facts import FactsStore, load_catalogue
 from tests.conftest import FACTS_DIR, ROOT
@@ -55,7 +56,7 @@ def bot(tmp_path_factory):
     store.build(load_catalogue(FACTS_DIR))
     rasa_port, action_port = _free_port(), _free_port()
     env = {**os.environ, "FACTS_DB_URL": facts_url, "TRACKER_DB": str(work / "tracker.db"),
-           "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+           "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
     rasa = str(Path(sys.executable).with_name("rasa"))
     logs = [open(work / name, "w") for name in ("actions.log", "rasa.log")]  # noqa: SIM115
     processes = [
@@ -102,6 +103,14 @@ class Bot:
         return "\n".join(r.get("text", "") for r in replies)
 
 
+def _response_text(name: str, lang: str) -> str:
+    """The domain's text of response ``name`` for the ``language`` slot value ``lang``."""
+    for variant in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][name]:
+        if any(c.get("value") == lang for c in variant.get("condition", [])):
+            return variant["text"]
+    raise KeyError(f"{name} has no {lang} variant")
+
+
 def _sender(name: str) -> str:
     return f"{name}-{time.monotonic_ns()}"
 
@@ -114,6 +123,11 @@ def test_japanese_question_gets_a_japanese_sourced_answer_with_follow_ups(bot):
     assert "出典：ANTARA" in text and fact.source.quote in text
     buttons = replies[-1]["buttons"]
     assert buttons and all(KANA.search(b["title"]) or re.search("[一-龯]", b["title"]) for b in buttons)
+
+
+def test_latin_name_inside_japanese_gets_that_profile(bot):
+    text = bot.text(bot.say(_sender("ja-name"), "SMRJとは？"))
+    assert bot.store.get("org_smrj").statement["ja"] in text
 
 
 def test_indonesian_conversation_sticks_then_switches(bot):
@@ -159,8 +173,11 @@ def test_contact_question_never_invents_details(bot):
 def test_out_of_scope_is_honest_and_in_the_language(bot):
     replies = bot.say(_sender("oos"), "今日の東京の天気はどうですか？")
     text = bot.text(replies)
-    assert KANA.search(text) and "ANTARA" not in text.split("\n")[0][:0]
-    assert replies[-1].get("buttons"), "the topics the bot knows are offered"
+    honest = [_response_text(name, "ja") for name in ("utter_out_of_scope", "utter_dont_know")]
+    assert replies[0]["text"] in honest
+    assert not any(fact.statement["ja"] in text for fact in bot.store.all()), "no fact is offered as an answer"
+    titles = [b["title"] for b in replies[-1].get("buttons", [])]
+    assert titles == [entry.title["ja"] for entry in bot.store.menu()], "the topics the bot knows are offered"
 
 
 @pytest.mark.parametrize(

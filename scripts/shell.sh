@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make shell`: chat in the terminal with `rasa shell`. Uses the action server of a running
+# `make run` if there is one, else starts one for this session and stops it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f .env ] && { set -a; . ./.env; set +a; }
+VENV=${VENV:-.venv}
+export ACTION_PORT=${ACTION_PORT:-5055} BIND_HOST=${BIND_HOST:-127.0.0.1}
+export SANIC_HOST=${SANIC_HOST:-$BIND_HOST}
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+mkdir -p var logs
+
+if ! curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null; then
+  "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" > logs/actions-shell.log 2>&1 &
+  pid=$!
+  trap 'kill $pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 60); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || { echo "error: action server failed; see logs/actions-shell.log" >&2; exit 1; }
+    sleep 1
+  done
+fi
+# `rasa shell` runs its own small server; keep it off the port `make run` uses.
+"$VENV/bin/rasa" shell --model models/briefing-bot.tar.gz --endpoints endpoints.yml \
+  --interface "$BIND_HOST" --port "${SHELL_PORT:-5006}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make test`: what CI runs (.ci/run calls this). Each step names itself; the first failure stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}
+export SANIC_HOST=${SANIC_HOST:-127.0.0.1}
+export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
+
+step() { printf '\n=== %s ===\n' "$1"; }
+start=$(date +%s)
+
+step "setup (Python 3.10 venv, pinned packages)"
+scripts/setup.sh
+step "lint (ruff)"
+"$VENV/bin/ruff" check bot actions tests scripts
+step "facts: validate and build the store"
+"$VENV/bin/python" -m bot.facts build
+step "rasa data validate"
+"$VENV/bin/python" scripts/validate_data.py
+step "train (only if data or config changed)"
+scripts/train.sh
+step "test conversations (rasa test core, tests/test_stories.yml)"
+"$VENV/bin/rasa" test core --model models/briefing-bot.tar.gz --stories tests/test_stories.yml \
+  --fail-on-prediction-errors --out reports/stories --no-plot > reports-stories.log 2>&1 \
+  || { tail -50 reports-stories.log; exit 1; }
+grep -E "Correct:|Finished evaluation|failed" reports-stories.log | tail -5 || true
+rm -f reports-stories.log
+step "NLU evaluation on held-out examples (macro-F1 >= 0.95 per language)"
+"$VENV/bin/python" scripts/evaluate_nlu.py 2>/dev/null | head -12
+step "pytest (unit tests, then conversations over REST with both servers running)"
+echo "(make test so far: $(( $(date +%s) - start )) s)"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider

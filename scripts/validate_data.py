@@ -1,0 +1,46 @@
+"""Run ``rasa data validate`` and fail on any warning it prints, with one documented exception.
+
+Rasa's validator warns that a response "is not used in any story or rule" when only a custom
+action utters it (it cannot see inside actions). Those warnings are accepted only for responses
+that an action in ``actions/`` really utters; any other warning fails the check.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
+_WARNING = re.compile(r"UserWarning: (.*)")
+
+
+def main() -> int:
+    rasa = str(Path(sys.executable).with_name("rasa"))
+    result = subprocess.run([rasa, "data", "validate"], cwd=ROOT, capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    uttered_by_actions = set()
+    for path in (ROOT / "actions").glob("*.py"):
+        uttered_by_actions |= set(re.findall(r'response="(\w+)"', path.read_text(encoding="utf-8")))
+    problems = []
+    for warning in _WARNING.findall(output):
+        unused = _UNUSED.search(warning)
+        if unused and unused.group(1) in uttered_by_actions:
+            continue
+        problems.append(warning.strip())
+    if result.returncode != 0:
+        problems.append(f"rasa data validate exited with {result.returncode}")
+    for problem in problems:
+        print(f"validate: {problem}", file=sys.stderr)
+    if problems:
+        print(output[-3000:], file=sys.stderr)
+        return 1
+    print("rasa data validate: clean (responses uttered only by custom actions: "
+          f"{', '.join(sorted(uttered_by_actions))})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
