@@ -2,7 +2,9 @@
 
 Runs ``rasa test nlu`` on ``tests/nlu/<lang>.yml`` (examples never seen in training), reads each
 report, writes ``reports/nlu/summary.md`` and exits 1 if any language's intent macro-F1 is below
-the bar (0.95 unless ``--min-f1`` says otherwise).
+the bar (0.95 unless ``--min-f1`` says otherwise). It also shows how the FallbackClassifier
+threshold trades answers for mistakes: a message whose top intent scores below the threshold gets
+the honest "I don't know" instead of a possibly wrong answer.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("id", "ja", "en")
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def main() -> int:
@@ -30,14 +33,16 @@ def main() -> int:
         target = out / lang
         subprocess.run(
             [rasa, "test", "nlu", "--model", args.model, "--nlu", str(ROOT / "tests" / "nlu" /
-             f"{lang}.yml"), "--out", str(target), "--no-plot", "--quiet"],
+             f"{lang}.yml"), "--out", str(target), "--no-plot", "--quiet", "--successes"],
             check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
         )
         report = json.loads((target / "intent_report.json").read_text(encoding="utf-8"))
         errors = json.loads((target / "intent_errors.json").read_text(encoding="utf-8")) \
             if (target / "intent_errors.json").exists() else []
+        successes = json.loads((target / "intent_successes.json").read_text(encoding="utf-8")) \
+            if (target / "intent_successes.json").exists() else []
         rows.append((lang, report["macro avg"]["f1-score"], report["accuracy"],
-                     int(report["macro avg"]["support"]), errors))
+                     int(report["macro avg"]["support"]), errors, successes))
     summary = _summary(rows, args.min_f1)
     (out / "summary.md").write_text(summary, encoding="utf-8")
     print(summary)
@@ -48,16 +53,33 @@ def _summary(rows: list, min_f1: float) -> str:
     lines = ["# NLU evaluation on held-out examples", "",
              f"Intent macro-F1 per language (bar: {min_f1:.2f}). Written by scripts/evaluate_nlu.py.",
              "", "| language | examples | accuracy | macro-F1 | meets bar |", "|---|---|---|---|---|"]
-    for lang, f1, accuracy, support, _ in rows:
+    for lang, f1, accuracy, support, *_ in rows:
         lines.append(f"| {lang} | {support} | {accuracy:.3f} | {f1:.3f} | "
                      f"{'yes' if f1 >= min_f1 else 'NO'} |")
+    lines += _threshold_table(rows)
     lines += ["", "## Misclassified examples", ""]
-    for lang, _, _, _, errors in rows:
+    for lang, _, _, _, errors, _ in rows:
         for error in errors:
             predicted = error["intent_prediction"]
             lines.append(f"- [{lang}] “{error['text']}”: expected `{error['intent']}`, got "
                          f"`{predicted['name']}` ({predicted['confidence']:.2f})")
     return "\n".join(lines) + "\n"
+
+
+def _threshold_table(rows: list) -> list[str]:
+    """Per FallbackClassifier threshold: messages answered, and answered with the wrong intent."""
+    predictions = [(e["intent"], e["intent_prediction"]["name"], e["intent_prediction"]["confidence"])
+                   for *_, errors, successes in rows for e in errors + successes]
+    lines = ["", "## FallbackClassifier threshold (all languages)", "",
+             f"{len(predictions)} held-out messages. Below the threshold the bot says it does not "
+             "know; above it, a wrong intent means a wrong answer.", "",
+             "| threshold | answered | wrong intent among answered |", "|---|---|---|"]
+    for threshold in THRESHOLDS:
+        answered = [(expected, got) for expected, got, confidence in predictions
+                    if confidence >= threshold]
+        wrong = sum(expected != got for expected, got in answered)
+        lines.append(f"| {threshold:.1f} | {len(answered)} | {wrong} |")
+    return lines
 
 
 if __name__ == "__main__":

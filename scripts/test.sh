@@ -9,6 +9,7 @@ export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 
+mkdir -p logs
 step() { printf '\n=== %s ===\n' "$1"; }
 start=$(date +%s)
 
@@ -24,12 +25,15 @@ step "train (only if data or config changed)"
 scripts/train.sh
 step "test conversations (rasa test core, tests/test_stories.yml)"
 "$VENV/bin/rasa" test core --model models/briefing-bot.tar.gz --stories tests/test_stories.yml \
-  --fail-on-prediction-errors --out reports/stories --no-plot > reports-stories.log 2>&1 \
-  || { tail -50 reports-stories.log; exit 1; }
-grep -E "Correct:|Finished evaluation|failed" reports-stories.log | tail -5 || true
-rm -f reports-stories.log
+  --fail-on-prediction-errors --out reports/stories --no-plot > logs/stories.log 2>&1 \
+  || { tail -50 logs/stories.log; echo "error: test conversations failed (reports/stories/)" >&2; exit 1; }
+grep -E "Correct:" logs/stories.log | sed 's/.*Correct:/correct:/' || true
 step "NLU evaluation on held-out examples (macro-F1 >= 0.95 per language)"
-"$VENV/bin/python" scripts/evaluate_nlu.py 2>/dev/null | head -12
+mkdir -p logs
+if ! "$VENV/bin/python" scripts/evaluate_nlu.py > logs/nlu-eval.log 2>&1; then
+  tail -40 logs/nlu-eval.log; echo "error: NLU evaluation failed (full log: logs/nlu-eval.log)" >&2; exit 1
+fi
+sed -n '/^| language/,/^$/p' reports/nlu/summary.md
 step "pytest (unit tests, then conversations over REST with both servers running)"
 echo "(make test so far: $(( $(date +%s) - start )) s)"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider
