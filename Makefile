@@ -11,7 +11,7 @@ export TRACKER_DB ?= var/tracker.db
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: run test setup facts train shell lint unit validate stories eval lock clean
+.PHONY: run test setup facts train shell lint unit conversations validate stories eval lock clean
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -34,8 +34,11 @@ shell: setup facts train  ## chat in the terminal (uses the running action serve
 lint: setup       ## ruff
 	@$(BIN)/ruff check bot actions tests scripts
 
-unit: setup facts ## pytest (facts store, language, tokenizer, components, actions, LaBSE loading)
-	@$(BIN)/python -m pytest -q
+unit: setup facts ## pytest without servers (facts store, language, tokenizer, components, actions, LaBSE)
+	@$(BIN)/python -m pytest -q -m "not servers"
+
+conversations: train  ## pytest conversations over REST with both servers running (needs the model)
+	@$(BIN)/python -m pytest -q -m servers
 
 validate: setup   ## rasa data validate, warnings included
 	@$(BIN)/python scripts/validate_data.py
