@@ -2,16 +2,10 @@
 SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
-export ACTION_PORT ?= 5055
-export RASA_PORT ?= 5005
-export BIND_HOST ?= 127.0.0.1
-export SANIC_HOST ?= $(BIND_HOST)
-export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
-export TRACKER_DB ?= var/tracker.db
-export TF_CPP_MIN_LOG_LEVEL ?= 2
-export PYTHONWARNINGS ?= ignore::DeprecationWarning
+# Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
+ENV := source scripts/env.sh &&
 
-.PHONY: run test setup facts train shell lint unit conversations validate stories eval lock clean
+.PHONY: run test setup facts train shell lint unit conversations validate stories eval telegram-webhook lock clean
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -23,7 +17,7 @@ setup:            ## create .venv (Python 3.10) and install pinned dependencies,
 	@scripts/setup.sh
 
 facts: setup      ## validate the facts files and rebuild the store (no retraining needed)
-	@$(BIN)/python -m bot.facts build
+	@$(ENV) $(BIN)/python -m bot.facts build
 
 train: setup      ## train only if training data, config or NLU components changed
 	@scripts/train.sh
@@ -35,20 +29,23 @@ lint: setup       ## ruff
 	@$(BIN)/ruff check bot actions tests scripts
 
 unit: setup facts ## pytest without servers (facts store, language, tokenizer, components, actions, LaBSE)
-	@$(BIN)/python -m pytest -q -m "not servers"
+	@$(ENV) $(BIN)/python -m pytest -q -m "not servers"
 
 conversations: train  ## pytest conversations over REST with both servers running (needs the model)
-	@$(BIN)/python -m pytest -q -m servers
+	@$(ENV) $(BIN)/python -m pytest -q -m servers
 
 validate: setup   ## rasa data validate, warnings included
-	@$(BIN)/python scripts/validate_data.py
+	@$(ENV) $(BIN)/python scripts/validate_data.py
 
 stories: train    ## test conversations (tests/test_stories.yml)
-	@$(BIN)/rasa test core --model models/briefing-bot.tar.gz --stories tests/test_stories.yml \
+	@$(ENV) $(BIN)/rasa test core --model models/briefing-bot.tar.gz --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out reports/stories --no-plot
 
 eval: train       ## NLU macro-F1 per language on held-out examples -> reports/nlu/summary.md
-	@$(BIN)/python scripts/evaluate_nlu.py
+	@$(ENV) $(BIN)/python scripts/evaluate_nlu.py
+
+telegram-webhook: setup  ## register the Telegram webhook (setWebhook with secret and allowed updates)
+	@$(ENV) $(BIN)/python -m bot.channels.telegram_webhook set
 
 lock:             ## re-resolve constraints.txt from requirements*.in (needs the registry)
 	@scripts/lock.sh

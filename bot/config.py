@@ -55,3 +55,19 @@ def search_min_score() -> float | None:
     """
     value = _env("BOT_SEARCH_MIN_SCORE", "off").lower()
     return None if value == "off" else float(value)
+
+
+def telegram_settings() -> dict[str, str]:
+    """The Telegram channel's settings (credentials.yml reads the same variables).
+
+    ``TELEGRAM_TOKEN`` from BotFather (empty: channel off), ``TELEGRAM_WEBHOOK_URL`` the public
+    HTTPS URL Telegram posts to (ending in /webhooks/telegram/webhook), ``TELEGRAM_SECRET_TOKEN``
+    sent back by Telegram with every update, ``TELEGRAM_API_BASE_URL`` the Bot API server.
+    """
+    return {
+        "token": _env("TELEGRAM_TOKEN", ""),
+        "bot_username": _env("TELEGRAM_BOT_USERNAME", ""),
+        "webhook_url": _env("TELEGRAM_WEBHOOK_URL", ""),
+        "secret_token": _env("TELEGRAM_SECRET_TOKEN", ""),
+        "api_base_url": _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+    }

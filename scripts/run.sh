@@ -3,13 +3,7 @@
 # and the Rasa server and stay in the foreground; Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f .env ] && { set -a; . ./.env; set +a; }
-VENV=${VENV:-.venv}
-export RASA_PORT=${RASA_PORT:-5005} ACTION_PORT=${ACTION_PORT:-5055} BIND_HOST=${BIND_HOST:-127.0.0.1}
-# rasa-sdk has no --interface flag; it reads the address to listen on from SANIC_HOST.
-export SANIC_HOST=${SANIC_HOST:-$BIND_HOST}
-export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
-export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+. scripts/env.sh
 mkdir -p var logs
 
 scripts/setup.sh

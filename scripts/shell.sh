@@ -3,12 +3,7 @@
 # `make run` if there is one, else starts one for this session and stops it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f .env ] && { set -a; . ./.env; set +a; }
-VENV=${VENV:-.venv}
-export ACTION_PORT=${ACTION_PORT:-5055} BIND_HOST=${BIND_HOST:-127.0.0.1}
-export SANIC_HOST=${SANIC_HOST:-$BIND_HOST}
-export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
-export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+. scripts/env.sh
 mkdir -p var logs
 
 if ! curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null; then
@@ -23,4 +18,4 @@ if ! curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null; 
 fi
 # `rasa shell` runs its own small server; keep it off the port `make run` uses.
 "$VENV/bin/rasa" shell --model models/briefing-bot.tar.gz --endpoints endpoints.yml \
-  --interface "$BIND_HOST" --port "${SHELL_PORT:-5006}"
+  --interface "$BIND_HOST" --port "$SHELL_PORT"

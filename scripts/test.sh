@@ -2,12 +2,7 @@
 # `make test`: what CI runs (.ci/run calls this). Each step names itself; the first failure stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=${VENV:-.venv}
-export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:5055/webhook}
-export SANIC_HOST=${SANIC_HOST:-127.0.0.1}
-export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
-export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
-export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
+. scripts/env.sh
 
 mkdir -p logs
 step() { printf '\n=== %s ===\n' "$1"; }

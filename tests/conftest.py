@@ -17,6 +17,19 @@ FACTS_DIR = ROOT / "data" / "facts"
 TRACKER_TEMPLATE = Path(__file__).parent / "data" / "tracker.json"
 
 
+def domain_response(name: str, lang: str) -> str:
+    """The domain's text of response ``name`` for the ``language`` slot value ``lang``."""
+    import yaml
+
+    variants = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][name]
+    for variant in variants:
+        if any(c.get("value") == lang for c in variant.get("condition", [])):
+            return variant["text"]
+    if lang == "en":
+        return next(v["text"] for v in variants if not v.get("condition"))
+    raise KeyError(f"{name} has no {lang} variant")
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     return load_catalogue(FACTS_DIR)

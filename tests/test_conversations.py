@@ -6,81 +6,24 @@ Needs a trained model (``make train``; ``make test`` trains before it runs pytes
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
-from bot.facts import FactsStore, load_catalogue
-from tests.conftest import FACTS_DIR, ROOT
+from bot.facts import FactsStore
+from tests.conftest import domain_response
+from tests.servers import running_bot
 
-MODEL = ROOT / "models" / "briefing-bot.tar.gz"
 KANA = re.compile(r"[\u3040-\u30ff]")
 pytestmark = pytest.mark.servers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str, process: subprocess.Popen, seconds: int) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {seconds} s")
-
-
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first")
-    work = tmp_path_factory.mktemp("servers")
-    facts_url = f"sqlite:///{work / 'facts.db'}"
-    store = FactsStore(facts_url)
-    store.build(load_catalogue(FACTS_DIR))
-    rasa_port, action_port = _free_port(), _free_port()
-    env = {**os.environ, "FACTS_DB_URL": facts_url, "TRACKER_DB": str(work / "tracker.db"),
-           "SANIC_HOST": "127.0.0.1", "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
-    rasa = str(Path(sys.executable).with_name("rasa"))
-    logs = [open(work / name, "w") for name in ("actions.log", "rasa.log")]  # noqa: SIM115
-    processes = [
-        subprocess.Popen([rasa, "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                         cwd=ROOT, env=env, stdout=logs[0], stderr=subprocess.STDOUT),
-        subprocess.Popen([rasa, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port",
-                          str(rasa_port), "--endpoints", "endpoints.yml", "--credentials",
-                          "credentials.yml"], cwd=ROOT, env=env, stdout=logs[1],
-                         stderr=subprocess.STDOUT),
-    ]
-    try:
-        _wait(f"http://127.0.0.1:{action_port}/health", processes[0], 90)
-        _wait(f"http://127.0.0.1:{rasa_port}/", processes[1], 180)
-        yield Bot(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", store)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
+    with running_bot(tmp_path_factory.mktemp("servers")) as running:
+        yield Bot(running.rest_url, running.store)
 
 
 class Bot:
@@ -101,14 +44,6 @@ class Bot:
     @staticmethod
     def text(replies: list[dict]) -> str:
         return "\n".join(r.get("text", "") for r in replies)
-
-
-def _response_text(name: str, lang: str) -> str:
-    """The domain's text of response ``name`` for the ``language`` slot value ``lang``."""
-    for variant in yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"][name]:
-        if any(c.get("value") == lang for c in variant.get("condition", [])):
-            return variant["text"]
-    raise KeyError(f"{name} has no {lang} variant")
 
 
 def _sender(name: str) -> str:
@@ -173,7 +108,7 @@ def test_contact_question_never_invents_details(bot):
 def test_out_of_scope_is_honest_and_in_the_language(bot):
     replies = bot.say(_sender("oos"), "今日の東京の天気はどうですか？")
     text = bot.text(replies)
-    honest = [_response_text(name, "ja") for name in ("utter_out_of_scope", "utter_dont_know")]
+    honest = [domain_response(name, "ja") for name in ("utter_out_of_scope", "utter_dont_know")]
     assert replies[0]["text"] in honest
     assert not any(fact.statement["ja"] in text for fact in bot.store.all()), "no fact is offered as an answer"
     titles = [b["title"] for b in replies[-1].get("buttons", [])]
@@ -195,3 +130,13 @@ def test_bad_input_gets_a_polite_reply_in_the_conversation_language(bot, first, 
         assert KANA.search(text)
     else:
         assert not KANA.search(text)
+
+
+def test_telegram_channel_is_off_without_a_token(bot):
+    webhook = bot.url.replace("/rest/", "/telegram/")
+    reply = requests.post(webhook, json={"update_id": 1}, timeout=30)
+    assert reply.status_code == 404 and "TELEGRAM_TOKEN" in reply.json()["error"]
+
+
+def test_rest_channel_rejects_malformed_bodies(bot):
+    assert requests.post(bot.url, data=b"{not json", timeout=30).status_code == 400

@@ -1,0 +1,1 @@
+"""Input channels: the web page (socket.io widget) and Telegram."""
