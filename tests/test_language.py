@@ -13,6 +13,9 @@ from bot.language import (
 
 # (message, language the message itself clearly signals, or None when it must not guess)
 LABELLED = [
+    # Markup and links carry no language: their words (img, src, https) are not evidence
+    ("<b>halo</b><img src=x onerror=alert(1)>", None),
+    ("<script>alert(1)</script>", None),
     # Indonesian, long and short, formal and informal
     ("Apa itu SMRJ?", "id"),
     ("Siapa yang ditemui Menteri Teten di Jepang?", "id"),

@@ -27,6 +27,9 @@ from bot.language import lexicon
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+#: Markup tags and URLs: their words (img, src, onerror, https, www) say nothing about the language
+#: the person writes in, so "<b>halo</b>" is judged on "halo" alone.
+_MARKUP = re.compile(r"<[^<>]{0,200}>|\b(?:https?://|www\.)\S+")
 #: Longer messages add no evidence, only time.
 _MAX_CHARS = 600
 _MARKER_MARGIN = 2
@@ -42,7 +45,7 @@ class Detection:
 
 def detect_language(text: str) -> Detection:
     """The language of ``text`` if the message itself says so clearly, else ``None``."""
-    sample = unicodedata.normalize("NFKC", text or "")[:_MAX_CHARS].casefold()
+    sample = _MARKUP.sub(" ", unicodedata.normalize("NFKC", text or "")[:_MAX_CHARS]).casefold()
     if _KANA.search(sample):
         return Detection("ja", "script")
     words = [w for w in _WORD.findall(sample) if w not in lexicon.names()]
