@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 mkdir -p var logs
 
 scripts/setup.sh
+# The web chat's widget bundle, from the npm registry (once). Without it REST and Telegram still
+# work and the page explains what is missing.
+scripts/web_assets.sh || echo "warning: could not vendor the web chat widget; /webhooks/web/ will answer 503" >&2
 "$VENV/bin/python" -m bot.facts build
 scripts/train.sh
 
@@ -42,6 +45,7 @@ cat <<MSG
     Chat (REST):  curl -s -X POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
                     -H 'Content-Type: application/json' \\
                     -d '{"sender": "me", "message": "Apa itu SMRJ?"}'
+    Web chat:     http://127.0.0.1:$RASA_PORT/webhooks/web/
     Terminal:     make shell   (in another terminal; uses this action server)
     Logs:         logs/rasa.log, logs/actions.log
   Press Ctrl-C to stop both servers.

@@ -30,5 +30,8 @@ if ! "$VENV/bin/python" scripts/evaluate_nlu.py > logs/nlu-eval.log 2>&1; then
 fi
 sed -n '/^| language/,/^$/p' reports/nlu/summary.md
 step "pytest (unit tests, then conversations over REST with both servers running)"
+scripts/web_assets.sh
+# The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
+scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
 echo "(make test so far: $(( $(date +%s) - start )) s)"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider

@@ -1,0 +1,215 @@
+"""The web chat: its page, served by the Rasa server itself, and the socket.io channel it talks to.
+
+``WebPageInput`` serves ``web/`` (the page, its script and styles, its UI strings and the vendored
+rasa-webchat bundle) under ``/webhooks/web/``, so the widget and the bot share one origin and the
+page can send a strict Content-Security-Policy: scripts from this origin only, no inline code.
+
+``PersistentSocketIOInput`` is Rasa's socket.io channel with ``session_persistence`` working.
+Rasa 3.6 calls ``AsyncServer.enter_room`` without ``await`` (RasaHQ/rasa#13027); since
+python-socketio 5.10 that is a coroutine, so the socket never joins its session's room and every
+reply, which Rasa emits to that room, is lost. Persistence is what lets a reloaded page carry on the
+same conversation (same sender id, same language). The fixed handlers also accept only the session
+ids this server hands out, so a browser cannot write into another channel's conversation (sender ids
+are shared across channels in the tracker store). Its output escapes the characters the widget would
+read as Markdown (it renders bot text with react-markdown, which shows HTML as text already), so a
+fact shows exactly as written: ``window.__x`` stays ``window.__x`` instead of turning bold.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_DIR = ROOT / "web"
+#: The vendored widget bundle (scripts/web_assets.sh); without it the page cannot work.
+WIDGET_BUNDLE = Path("vendor") / "rasa-webchat.js"
+INDEX = "index.html"
+#: Only these kinds of file are served, each with its content type.
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
+#: The widget injects its styles as <style> elements, hence 'unsafe-inline' for styles only.
+#: ws:/wss: because socket.io upgrades to a WebSocket on this same host. Fonts: the widget's icon
+#: font is a data: URL. Its web font import from a CDN stays blocked (default-src).
+CSP = ("default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; "
+       "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+#: One path segment: no "..", no hidden files, no separators or odd characters.
+SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
+#: Characters the widget's Markdown (remark, GFM) would read as formatting, links or raw HTML, as
+#: character references: Markdown decodes those to the character without acting on it. (Backslash
+#: escapes will not do: inside what the parser takes for an HTML tag they are shown as typed.)
+MARKDOWN_SIGNIFICANT = re.compile(r"[&<\\`*_\[\]~]")
+#: The session ids ``session_request`` hands out (uuid4().hex).
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _headers() -> dict[str, str]:
+    """A fresh copy for each response: Sanic adds to the dict it is given (e.g. Location)."""
+    return dict(SECURITY_HEADERS)
+
+
+def resolve_web_file(web_dir: Path, relative: str) -> Path | None:
+    """The file under ``web_dir`` that ``relative`` names, or None if it is not one we serve.
+
+    Checked segment by segment before touching the file system, then once more after resolving
+    symlinks, so neither ``..`` nor an encoded or linked escape can leave ``web_dir``.
+    """
+    parts = relative.split("/")
+    if not relative or len(parts) > 4 or not all(SEGMENT.fullmatch(part) for part in parts):
+        return None
+    candidate = web_dir.joinpath(*parts)
+    if candidate.suffix.lower() not in CONTENT_TYPES:
+        return None
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    base = web_dir.resolve()
+    if base not in resolved.parents or not resolved.is_file():
+        return None
+    return resolved
+
+
+class WebPageInput(InputChannel):
+    """Serves the web chat page at ``/webhooks/web/``; messages go over the socket.io channel."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "web"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """An entry without settings (``bot.channels.web_page.WebPageInput:``) gives None here."""
+        credentials = credentials or {}
+        return cls(Path(credentials["web_dir"]) if credentials.get("web_dir") else WEB_DIR)
+
+    def __init__(self, web_dir: Path = WEB_DIR) -> None:
+        self.web_dir = web_dir
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The page and its files; the page answers 503 (with what to run) without the bundle."""
+        web_page = Blueprint("web_page", __name__)
+
+        @web_page.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            # Relative asset URLs need the trailing slash: /webhooks/web -> /webhooks/web/
+            if not request.path.endswith("/"):
+                return response.redirect(request.path + "/", headers=_headers())
+            if resolve_web_file(self.web_dir, WIDGET_BUNDLE.as_posix()) is None:
+                logger.error("web chat: %s is missing; run scripts/web_assets.sh",
+                             self.web_dir / WIDGET_BUNDLE)
+                return response.text(
+                    "The web chat is not installed on this server: the widget bundle "
+                    f"web/{WIDGET_BUNDLE.as_posix()} is missing. Operator: run scripts/web_assets.sh "
+                    "(make run does this), then reload this page.\n",
+                    status=503, headers=_headers())
+            return await self._file(INDEX)
+
+        @web_page.route("/<relative:path>", methods=["GET"])
+        async def static(request: Request, relative: str) -> HTTPResponse:
+            if not relative:  # Sanic routes "/webhooks/web/" here, with an empty path
+                return await page(request)
+            return await self._file(relative)
+
+        return web_page
+
+    async def _file(self, relative: str) -> HTTPResponse:
+        path = resolve_web_file(self.web_dir, relative)
+        if path is None:
+            return response.text("Not found\n", status=404, headers=_headers())
+        return await response.file(path, mime_type=CONTENT_TYPES[path.suffix.lower()],
+                                   headers=_headers())
+
+
+def as_markdown_text(text: str) -> str:
+    """``text`` escaped so that the widget's Markdown renderer shows it character for character."""
+    return MARKDOWN_SIGNIFICANT.sub(lambda match: f"&#{ord(match.group())};", text)
+
+
+class PlainTextSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, with message text escaped for the widget's Markdown renderer."""
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if isinstance(response, dict) and isinstance(response.get("text"), str):
+            response = {**response, "text": as_markdown_text(response["text"])}
+        await super()._send_message(socket_id, response)
+
+
+class PersistentSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel (same name, settings and events) with session persistence fixed."""
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For messages the bot sends on its own (e.g. reminders), escaped like the replies."""
+        return PlainTextSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's blueprint, with the two session handlers replaced when persistence is on."""
+        socketio_webhook = super().blueprint(on_new_message)
+        sio = self.sio
+        if not self.session_persistence or sio is None:
+            return socketio_webhook
+
+        # Registering a handler for an event replaces the one Rasa registered for it.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if _valid_session_id(requested) else uuid.uuid4().hex
+            joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+            if inspect.isawaitable(joined):  # a coroutine since python-socketio 5.10
+                await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict) or not _valid_session_id(data.get("session_id")):
+                logger.warning("socket.io message without a session id from session_request; ignored")
+                return
+            text = data.get("message", "")
+            await on_new_message(UserMessage(
+                text if isinstance(text, str) else "", PlainTextSocketIOOutput(sio, self.bot_message_evt),
+                data["session_id"], input_channel=self.name(),
+                metadata=_metadata(data.get(self.metadata_key))))
+
+        return socketio_webhook
+
+
+def _valid_session_id(value: Any) -> bool:
+    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+
+
+def _metadata(raw: Any) -> dict[str, Any]:
+    """The widget's ``customData`` (an object, or JSON text from other clients); anything else: {}."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}

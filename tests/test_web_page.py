@@ -1,0 +1,100 @@
+"""The web chat channel without servers: which files it serves, its headers, the 503 without the
+widget bundle, and the escaping that keeps bot text literal in the widget's Markdown renderer.
+(tests/test_web_widget.py checks the same page in a real browser against the running bot.)"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from bot.channels.web_page import (
+    CSP,
+    WEB_DIR,
+    WebPageInput,
+    _metadata,
+    _valid_session_id,
+    as_markdown_text,
+    resolve_web_file,
+)
+
+
+@pytest.fixture()
+def web_dir(tmp_path) -> Path:
+    """A copy of web/ with a stand-in bundle, plus a secret next to it that must stay unreachable."""
+    copy = tmp_path / "web"
+    shutil.copytree(WEB_DIR, copy, ignore=shutil.ignore_patterns("vendor"))
+    (copy / "vendor").mkdir()
+    (copy / "vendor" / "rasa-webchat.js").write_text("window.WebChat = {};\n")
+    (tmp_path / "secret.js").write_text("secret\n")
+    (copy / "linked.js").symlink_to(tmp_path / "secret.js")
+    return copy
+
+
+def _routes(channel: WebPageInput) -> dict[str, object]:
+    blueprint = channel.blueprint(lambda message: None)
+    return {route.uri: route.handler for route in blueprint._future_routes}
+
+
+@pytest.mark.parametrize("relative", [
+    "../secret.js", "..", "vendor/../../secret.js", "%2e%2e/secret.js", ".hidden.js", "linked.js",
+    "nope.js", "strings.json/", "chat.js\x00.css", "index.html?x", "a/b/c/d/e.js", "", "/etc/passwd",
+])
+def test_only_files_inside_web_are_served(web_dir, relative):
+    assert resolve_web_file(web_dir, relative) is None
+
+
+@pytest.mark.parametrize("relative", ["index.html", "chat.js", "chat.css", "strings.json",
+                                      "vendor/rasa-webchat.js"])
+def test_the_page_files_are_served(web_dir, relative):
+    assert resolve_web_file(web_dir, relative) == (web_dir / relative).resolve()
+
+
+async def test_page_and_files_carry_the_security_headers_and_content_types(web_dir):
+    routes = _routes(WebPageInput(web_dir))
+    page = await routes["/"](SimpleNamespace(path="/webhooks/web/"))
+    assert page.status == 200
+    assert page.content_type == "text/html; charset=utf-8"
+    assert page.headers["Content-Security-Policy"] == CSP
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    script = await routes["/<relative:path>"](SimpleNamespace(path="/webhooks/web/chat.js"), "chat.js")
+    assert script.content_type == "text/javascript; charset=utf-8"
+    missing = await routes["/<relative:path>"](SimpleNamespace(path="/webhooks/web/x.js"), "x.js")
+    assert missing.status == 404 and missing.headers["X-Content-Type-Options"] == "nosniff"
+    redirect = await routes["/"](SimpleNamespace(path="/webhooks/web"))
+    assert redirect.status == 302 and redirect.headers["Location"] == "/webhooks/web/"
+    # Sanic adds Location to the headers dict it is given; the next response must not carry it.
+    again = await routes["/"](SimpleNamespace(path="/webhooks/web/"))
+    assert "Location" not in again.headers
+
+
+async def test_without_the_widget_bundle_the_page_says_what_to_run(web_dir):
+    shutil.rmtree(web_dir / "vendor")
+    page = await _routes(WebPageInput(web_dir))["/"](SimpleNamespace(path="/webhooks/web/"))
+    assert page.status == 503
+    assert "scripts/web_assets.sh" in page.body.decode()
+
+
+def test_an_entry_without_settings_uses_the_web_folder():
+    channel = WebPageInput.from_credentials(None)
+    assert isinstance(channel, WebPageInput) and channel.web_dir == WEB_DIR
+
+
+def test_bot_text_is_escaped_for_markdown_as_character_references():
+    text = '<script>window.__pwned=1</script> *a* [b](c) `d` ~e~ \\ &lt;'
+    escaped = as_markdown_text(text)
+    assert not any(char in escaped for char in "<_*[]`~\\")
+    assert escaped.startswith("&#60;script>window.&#95;&#95;pwned=1")
+    assert escaped.endswith("&#38;lt;")  # a literal "&lt;" stays literal
+    assert as_markdown_text("出典：ANTARA（原文）「21％」") == "出典：ANTARA（原文）「21％」"
+
+
+def test_only_server_issued_session_ids_and_object_metadata_are_accepted():
+    assert _valid_session_id("66ad8df5de6347baa79e2f8634865de2")
+    for bad in (None, "", "123456789", "../x", "66AD8DF5DE6347BAA79E2F8634865DE2", 42, "a" * 33):
+        assert not _valid_session_id(bad)
+    assert _metadata({"language": "ja-JP"}) == {"language": "ja-JP"}
+    assert _metadata('{"language": "id"}') == {"language": "id"}
+    assert _metadata("not json") == {} and _metadata(["x"]) == {} and _metadata(None) == {}
