@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup facts train shell lint unit conversations validate stories eval telegram-webhook lock clean
+.PHONY: run test setup facts train shell lint unit conversations validate stories eval telegram-webhook lock clean bench
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -26,7 +26,7 @@ shell: setup facts train  ## chat in the terminal (uses the running action serve
 	@scripts/shell.sh
 
 lint: setup       ## ruff
-	@$(BIN)/ruff check bot actions tests scripts
+	@$(BIN)/ruff check bot actions tests scripts bench
 
 unit: setup facts ## pytest without servers (facts store, language, tokenizer, components, actions, LaBSE)
 	@$(ENV) $(BIN)/python -m pytest -q -m "not servers"
@@ -46,6 +46,9 @@ eval: train       ## NLU macro-F1 per language on held-out examples -> reports/n
 
 telegram-webhook: setup  ## register the Telegram webhook (setWebhook with secret and allowed updates)
 	@$(ENV) $(BIN)/python -m bot.channels.telegram_webhook set
+
+bench: train      ## our bot vs a stock `rasa init` bot: latency, throughput, RSS, cold start -> bench/results.md
+	@$(ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lock:             ## re-resolve constraints.txt from requirements*.in (needs the registry)
 	@scripts/lock.sh

@@ -11,7 +11,7 @@ start=$(date +%s)
 step "setup (Python 3.10 venv, pinned packages)"
 scripts/setup.sh
 step "lint (ruff)"
-"$VENV/bin/ruff" check bot actions tests scripts
+"$VENV/bin/ruff" check bot actions tests scripts bench
 step "facts: validate and build the store"
 "$VENV/bin/python" -m bot.facts build
 step "rasa data validate"
