@@ -1,0 +1,40 @@
+"""The tuned SQL tracker store: Rasa's SQL store, with WAL and a pool on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import TunedSQLTrackerStore
+from tests.conftest import ROOT
+
+
+def _store(path) -> TunedSQLTrackerStore:
+    return TunedSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), dialect="sqlite", db=str(path))
+
+
+def test_is_rasas_sql_store_and_uses_wal_on_sqlite(tmp_path):
+    store = _store(tmp_path / "tracker.db")
+    assert isinstance(store, SQLTrackerStore)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_a_saved_conversation_is_read_back_by_a_new_process_store(tmp_path):
+    path = tmp_path / "tracker.db"
+    tracker = DialogueStateTracker.from_events("delegate-1", [
+        ActionExecuted("action_listen"), UserUttered("SMRJとは？", {"name": "ask_organisation"}),
+        SlotSet("language", "ja"), BotUttered("中小機構…"), ActionExecuted("action_listen")])
+    asyncio.run(_store(path).save(tracker))
+    # Another connection (as after a restart) sees every committed event.
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM events WHERE sender_id='delegate-1'").fetchone()[0] == 5
+    restored = asyncio.run(_store(path).retrieve("delegate-1"))
+    assert restored.get_slot("language") == "ja"
+    assert restored.latest_message.text == "SMRJとは？"
