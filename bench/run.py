@@ -38,6 +38,8 @@ from bench.workloads import STOCK_MESSAGES, fact_questions, language_timings
 
 MODEL = ROOT / "models" / "briefing-bot.tar.gz"
 DEFAULT_OUT = ROOT / "bench" / "results.md"
+#: Where time went and what was changed, before -> after; appended to every results file.
+OPTIMISATION_LOG = ROOT / "bench" / "optimisations.md"
 START_TIMEOUT = 240  # seconds for a server to answer its first message (cold start target is 25 s)
 
 
@@ -262,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "quick": "yes" if args.quick else "no",
               "harness wall time": f"{time.monotonic() - started:.0f} s"}
     text = report.render(machine, params, table, goals, warnings)
+    if OPTIMISATION_LOG.exists():  # the hand-kept before/after log travels with every result
+        text += "\n" + OPTIMISATION_LOG.read_text(encoding="utf-8")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print()
