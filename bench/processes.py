@@ -1,5 +1,8 @@
 """Start, watch and stop the processes the benchmark runs: servers, `rasa init`, `rasa train`.
 
+``start_bot`` is the one way our bot's two servers are started outside `make run`: the benchmark
+and the tests that talk to the bot over its channels (tests/servers.py) both use it.
+
 Every process is started in its own session (process group) and registered with a
 :class:`ProcessRegistry`, so one ``stop_all()`` in a ``finally`` ends the servers and whatever
 they spawned, also after Ctrl-C or an exception; waits are bounded everywhere. Peak memory is
@@ -23,8 +26,11 @@ from pathlib import Path
 import psutil
 import requests
 
+from bot.facts import FactsStore, load_catalogue
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).with_name("rasa"))
+MODEL = ROOT / "models" / "briefing-bot.tar.gz"
 
 
 def free_port() -> int:
@@ -194,3 +200,36 @@ def answers(rest_url: str, sender: str, message: str) -> bool:
     """True when the REST channel answers ``message`` with status 200 and at least one reply."""
     response = requests.post(rest_url, json={"sender": sender, "message": message}, timeout=10)
     return response.ok and bool(response.json())
+
+
+@dataclass
+class BotServers:
+    """Our action server and Rasa server, started by :func:`start_bot`."""
+
+    base_url: str          # the Rasa server, e.g. http://127.0.0.1:PORT
+    action_health_url: str
+    actions: Managed
+    rasa: Managed
+    store: FactsStore      # the facts store the action server reads
+
+
+def start_bot(registry: ProcessRegistry, folder: Path, env: dict[str, str], facts_dir: Path | None = None,
+              rasa_args: Sequence[str] = ()) -> BotServers:
+    """Both servers as `make run` starts them, on free loopback ports, with their own facts store and
+    tracker store in ``folder`` (logs there too). Returns at once; callers wait for what they need."""
+    facts_url = f"sqlite:///{folder / 'facts.db'}"
+    store = FactsStore(facts_url)
+    store.build(load_catalogue(facts_dir or ROOT / "data" / "facts"))
+    rasa_port, action_port = free_port(), free_port()
+    env = {**env, "FACTS_DB_URL": facts_url, "TRACKER_DB": str(folder / "tracker.db"),
+           "BIND_HOST": "127.0.0.1", "SANIC_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
+           "ACTION_PORT": str(action_port), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+    actions = registry.start("action server", [RASA, "run", "actions", "--actions", "actions",
+                                               "--port", str(action_port)],
+                             cwd=ROOT, env=env, log=folder / "actions.log")
+    rasa = registry.start("bot Rasa server", [
+        RASA, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(rasa_port),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", *rasa_args],
+        cwd=ROOT, env=env, log=folder / "rasa.log")
+    return BotServers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}/health",
+                      actions, rasa, store)

@@ -23,6 +23,7 @@ from pathlib import Path
 from bench import report
 from bench.load import TURNS_PER_SENDER, LoadResult, parse_round, rest_round
 from bench.processes import (
+    MODEL,
     RASA,
     ROOT,
     Managed,
@@ -32,11 +33,11 @@ from bench.processes import (
     free_port,
     http_ok,
     project_env,
+    start_bot,
     wait_until,
 )
 from bench.workloads import STOCK_MESSAGES, fact_questions, language_timings
 
-MODEL = ROOT / "models" / "briefing-bot.tar.gz"
 DEFAULT_OUT = ROOT / "bench" / "results.md"
 #: Where time went and what was changed, before -> after; appended to every results file.
 OPTIMISATION_LOG = ROOT / "bench" / "optimisations.md"
@@ -119,30 +120,16 @@ def train_ours(registry: ProcessRegistry, work: Path, env: dict[str, str]) -> fl
 def start_ours(registry: ProcessRegistry, sampler: RssSampler, work: Path, env: dict[str, str],
                question: str) -> tuple[Endpoint, float]:
     """Action server + Rasa server as `make run` starts them, with their own facts and tracker stores."""
-    from bot.facts import FactsStore, load_catalogue
-
     folder = work / "bot"
     folder.mkdir()
-    facts_url = f"sqlite:///{folder / 'facts.db'}"
-    FactsStore(facts_url).build(load_catalogue(ROOT / "data" / "facts"))
-    rasa_port, action_port = free_port(), free_port()
-    env = {**env, "FACTS_DB_URL": facts_url, "TRACKER_DB": str(folder / "tracker.db"),
-           "BIND_HOST": "127.0.0.1", "SANIC_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
-           "ACTION_PORT": str(action_port), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
     print("bot: starting the action server and the Rasa server ...", flush=True)
-    actions = registry.start("action server", [RASA, "run", "actions", "--actions", "actions",
-                                               "--port", str(action_port)],
-                             cwd=ROOT, env=env, log=folder / "actions.log")
-    rasa = registry.start("bot Rasa server", [
-        RASA, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(rasa_port),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--cors", "*", "--enable-api"],
-        cwd=ROOT, env=env, log=folder / "rasa.log")
-    sampler.watch("bot:actions", actions.process.pid)
-    sampler.watch("bot:rasa", rasa.process.pid)
-    target = Endpoint("bot", f"http://127.0.0.1:{rasa_port}", fact_questions())
-    cold = wait_until(lambda: http_ok(f"http://127.0.0.1:{action_port}/health")
+    servers = start_bot(registry, folder, env, rasa_args=["--cors", "*", "--enable-api"])
+    sampler.watch("bot:actions", servers.actions.process.pid)
+    sampler.watch("bot:rasa", servers.rasa.process.pid)
+    target = Endpoint("bot", servers.base_url, fact_questions())
+    cold = wait_until(lambda: http_ok(servers.action_health_url)
                       and answers(target.rest_url, "bench-cold-start", question),
-                      [actions, rasa], START_TIMEOUT, "answer from our bot")
+                      [servers.actions, servers.rasa], START_TIMEOUT, "answer from our bot")
     print(f"bot: first answer after {cold:.1f} s", flush=True)
     return target, cold
 
