@@ -24,7 +24,6 @@ step "test conversations (rasa test core, tests/test_stories.yml)"
   || { tail -50 logs/stories.log; echo "error: test conversations failed (reports/stories/)" >&2; exit 1; }
 grep -E "Correct:" logs/stories.log | sed 's/.*Correct:/correct:/' || true
 step "NLU evaluation on held-out examples (macro-F1 >= 0.95 per language)"
-mkdir -p logs
 if ! "$VENV/bin/python" scripts/evaluate_nlu.py > logs/nlu-eval.log 2>&1; then
   tail -40 logs/nlu-eval.log; echo "error: NLU evaluation failed (full log: logs/nlu-eval.log)" >&2; exit 1
 fi
