@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup facts train shell lint unit conversations validate stories eval telegram-webhook lock clean bench
+.PHONY: run test setup facts train shell lint unit conversations validate stories eval answers telegram-webhook lock clean bench
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -19,7 +19,7 @@ setup:            ## create .venv (Python 3.10) and install pinned dependencies,
 facts: setup      ## validate the facts files and rebuild the store (no retraining needed)
 	@$(ENV) $(BIN)/python -m bot.facts build
 
-train: setup      ## train only if training data, config or NLU components changed
+train: facts      ## train if training data (incl. data/generated/, derived from the facts), config or NLU components changed
 	@scripts/train.sh
 
 shell: setup facts train  ## chat in the terminal (uses the running action server, or starts one)
@@ -43,6 +43,9 @@ stories: train    ## test conversations (tests/test_stories.yml)
 
 eval: train       ## NLU macro-F1 per language on held-out examples -> reports/nlu/summary.md
 	@$(ENV) $(BIN)/python scripts/evaluate_nlu.py
+
+answers: train    ## answer precision on held-out questions -> reports/answers/summary.md
+	@$(ENV) $(BIN)/python scripts/evaluate_answers.py
 
 telegram-webhook: setup  ## register the Telegram webhook (setWebhook with secret and allowed updates)
 	@$(ENV) $(BIN)/python -m bot.channels.telegram_webhook set

@@ -1,4 +1,9 @@
-"""``action_answer_fact``: answers every topic intent from the facts store, with sources."""
+"""``action_answer_fact``: answers fact questions and bare names from the facts store.
+
+What to say is decided by ``bot.answering.decide``; this module only renders the decision with
+the domain's responses, in the conversation's language. A fact is stated only when it answers
+what was asked; otherwise the reply says the sources do not say, and the closest facts are buttons.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.conversation import (
-    TOPIC_ENTITIES,
-    conversation_language,
-    entity_values,
-    follow_up_button,
-    store,
-)
-from bot import config
+from actions.conversation import button, conversation_language, decision, store
+from actions.menu import show_menu
+from bot.answering import Decision
 from bot.facts import Fact, StoreNotBuiltError
-from bot.facts.schema import FACT_ENTITY
 
-CONTACT_INTENT = "ask_contact"
-MAX_FOLLOW_UPS = 3
+#: The question type whose answer would be contact details; official websites are offered then.
+CONTACT = "contact"
 
 
 class ActionAnswerFact(Action):
-    """Sends the facts that answer the latest intent, each with its source, plus follow-ups."""
+    """States the facts that answer the question, or says plainly that the sources do not."""
 
     def name(self) -> str:
         return "action_answer_fact"
@@ -32,55 +31,57 @@ class ActionAnswerFact(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = conversation_language(tracker)
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name") or ""
         try:
-            facts = self._facts(tracker, intent)
-            follow_ups = store().get_many(_follow_up_ids(facts))
+            send_decision(dispatcher, decision(tracker), lang)
         except (StoreNotBuiltError, SQLAlchemyError):
             dispatcher.utter_message(response="utter_facts_unavailable")
-            return []
-        if not facts:
-            dispatcher.utter_message(response="utter_dont_know")
-            return []
-        for fact in facts:
-            send_fact(dispatcher, fact, lang)
-        if intent == CONTACT_INTENT:
-            _send_contact_details(dispatcher, facts, lang)
-        if follow_ups:
-            dispatcher.utter_message(response="utter_follow_ups",
-                                     buttons=[follow_up_button(f, lang) for f in follow_ups])
         return []
 
-    @staticmethod
-    def _facts(tracker: Tracker, intent: str) -> list[Fact]:
-        named = entity_values(tracker, FACT_ENTITY)
-        if named:
-            facts = store().get_many(named)
-            if facts:
-                return facts
-        facts = store().facts_for(intent, entity_values(tracker, *TOPIC_ENTITIES))
-        return facts[: config.max_facts_per_answer()]
+
+def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str) -> None:
+    """Every reply that rests on the facts goes through here (answer, cards, "don't say")."""
+    if result.kind in ("answer", "cards"):
+        for fact in result.facts:
+            send_fact(dispatcher, fact, lang)
+        _send_websites(dispatcher, result.facts, lang)
+        if result.more:
+            dispatcher.utter_message(response="utter_follow_ups",
+                                     buttons=[button(item, lang) for item in result.more[:3]])
+        return
+    if result.kind == "not_in_sources":
+        if result.missing:
+            missing = " / ".join(question_type.missing[lang] for question_type in result.missing)
+            dispatcher.utter_message(response="utter_sources_dont_say", missing=missing)
+        else:
+            dispatcher.utter_message(response="utter_sources_dont_answer")
+        if any(q.id == CONTACT for q in result.missing):
+            _send_websites(dispatcher, [o for o in result.offers if isinstance(o, Fact)], lang)
+        if result.offers:
+            dispatcher.utter_message(response="utter_closest_facts",
+                                     buttons=[button(item, lang) for item in result.offers])
+            return
+    else:
+        dispatcher.utter_message(response="utter_dont_know")
+    show_menu(dispatcher, lang)
 
 
 def send_fact(dispatcher: CollectingDispatcher, fact: Fact, lang: str) -> None:
-    """One fact as one message: the statement in ``lang`` and its source."""
+    """One fact as one message: the statement in ``lang`` and the sources it rests on."""
+    sources = store().sources()
+    parts = []
+    for citation in fact.sources:
+        document = sources.get(citation.source)
+        about = [document.publisher, document.title, document.date, document.url] if document \
+            else [citation.source]
+        quotes = " ".join(quote if quote.startswith(("“", '"')) else f"“{quote}”"
+                          for quote in citation.quotes)
+        parts.append(f"{', '.join(p for p in about if p)} — {quotes}")
     dispatcher.utter_message(response="utter_fact_answer", statement=fact.statement[lang],
-                             publisher=fact.source.publisher, quote=fact.source.quote)
+                             sources="; ".join(parts))
 
 
-def _send_contact_details(dispatcher: CollectingDispatcher, facts: list[Fact], lang: str) -> None:
+def _send_websites(dispatcher: CollectingDispatcher, facts: Any, lang: str) -> None:
     for fact in facts:
         if fact.website and fact.name:
             dispatcher.utter_message(response="utter_official_website", name=fact.name[lang],
                                      website=fact.website)
-    dispatcher.utter_message(response="utter_no_contact_details")
-
-
-def _follow_up_ids(facts: list[Fact]) -> list[str]:
-    answered = {f.id for f in facts}
-    ids: list[str] = []
-    for fact in facts:
-        for other in fact.related:
-            if other not in answered and other not in ids:
-                ids.append(other)
-    return ids[:MAX_FOLLOW_UPS]

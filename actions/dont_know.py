@@ -1,9 +1,10 @@
-"""``action_dont_know``: the honest reply when the classifier is unsure.
+"""``action_dont_know``: the honest reply to what the facts do not cover.
 
-A facts-store text search may answer a paraphrase the classifier missed, but only when an
-operator turns it on with ``BOT_SEARCH_MIN_SCORE``: on the held-out test set no threshold gave
-zero wrong answers (docs/evaluation.md), so by default the user hears "I don't have that
-information" and the topics.
+Runs for ``out_of_scope`` (trained on near-domain questions the sources cannot answer) and for
+the NLU fallback. When the question names something the facts know or asks for a kind of
+information (an amount, a date, a contact ...), the reply says the sources do not say it and
+offers the closest facts as buttons; otherwise it says so and shows the topics. It never states a
+fact as the answer.
 """
 
 from __future__ import annotations
@@ -15,27 +16,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer_fact import send_fact
-from actions.conversation import conversation_language, store
+from actions.answer_fact import send_decision
+from actions.conversation import conversation_language, decision
 from actions.menu import show_menu
-from bot import config
-from bot.facts import Fact, StoreNotBuiltError
+from bot.facts import StoreNotBuiltError
 
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
-
-
-def _search_match(text: str, lang: str) -> Fact | None:
-    min_score = config.search_min_score()
-    if min_score is None:
-        return None
-    try:
-        return store().best_match(text, lang, min_score)
-    except (StoreNotBuiltError, SQLAlchemyError):
-        return None
+OUT_OF_SCOPE = "out_of_scope"
 
 
 class ActionDontKnow(Action):
-    """Answers from a confident text search, else admits not knowing and offers the topics."""
+    """Says what the sources do not cover, offering what they do."""
 
     def name(self) -> str:
         return "action_dont_know"
@@ -48,11 +39,15 @@ class ActionDontKnow(Action):
             dispatcher.utter_message(response="utter_no_question")
             show_menu(dispatcher, lang)
             return []
-        match = _search_match(text, lang)
-        if match:
-            dispatcher.utter_message(response="utter_search_match")
-            send_fact(dispatcher, match, lang)
+        try:
+            result = decision(tracker)
+        except (StoreNotBuiltError, SQLAlchemyError):
+            dispatcher.utter_message(response="utter_facts_unavailable")
             return []
-        dispatcher.utter_message(response="utter_dont_know")
-        show_menu(dispatcher, lang)
+        if result.kind == "unknown" and \
+                tracker.get_intent_of_latest_message(skip_fallback_intent=False) == OUT_OF_SCOPE:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            show_menu(dispatcher, lang)
+            return []
+        send_decision(dispatcher, result, lang)
         return []

@@ -214,7 +214,7 @@ class BotServers:
 
 
 def start_bot(registry: ProcessRegistry, folder: Path, env: dict[str, str], facts_dir: Path | None = None,
-              rasa_args: Sequence[str] = ()) -> BotServers:
+              rasa_args: Sequence[str] = (), model: Path | None = None) -> BotServers:
     """Both servers as `make run` starts them, on free loopback ports, with their own facts store and
     tracker store in ``folder`` (logs there too). Returns at once; callers wait for what they need."""
     facts_url = f"sqlite:///{folder / 'facts.db'}"
@@ -228,7 +228,7 @@ def start_bot(registry: ProcessRegistry, folder: Path, env: dict[str, str], fact
                                                "--port", str(action_port)],
                              cwd=ROOT, env=env, log=folder / "actions.log")
     rasa = registry.start("bot Rasa server", [
-        RASA, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(rasa_port),
+        RASA, "run", "--model", str(model or MODEL), "--interface", "127.0.0.1", "--port", str(rasa_port),
         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", *rasa_args],
         cwd=ROOT, env=env, log=folder / "rasa.log")
     return BotServers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}/health",

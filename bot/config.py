@@ -25,6 +25,18 @@ def facts_dir() -> Path:
     return Path(_env("FACTS_DIR", str(PROJECT_ROOT / "data" / "facts")))
 
 
+def sources_dir() -> Path:
+    """Folder with the full text of every source document (``SOURCES_DIR``); quotes are checked
+    against these files."""
+    return Path(_env("SOURCES_DIR", str(PROJECT_ROOT / "data" / "source")))
+
+
+def generated_data_dir() -> Path:
+    """Where ``python -m bot.facts build`` writes the training data derived from the facts files
+    (``GENERATED_DATA_DIR``); Rasa reads it with the rest of ``data/``."""
+    return Path(_env("GENERATED_DATA_DIR", str(PROJECT_ROOT / "data" / "generated")))
+
+
 def facts_db_url() -> str:
     """SQLAlchemy URL of the facts store (``FACTS_DB_URL``).
 
@@ -46,15 +58,13 @@ def max_facts_per_answer() -> int:
     return int(_env("BOT_MAX_FACTS_PER_ANSWER", "3"))
 
 
-def search_min_score() -> float | None:
-    """Minimum score for the fallback search to answer a paraphrase, or None when it is off.
+def answer_min_confidence() -> float:
+    """Below this fact-selector confidence a question is not answered with a fact
+    (``BOT_ANSWER_MIN_CONFIDENCE``); the closest facts are offered as buttons instead.
 
-    Off by default: ``scripts/calibrate_search.py`` found no threshold at which the search gave
-    zero wrong answers on the held-out test set (docs/evaluation.md). An operator who accepts the
-    measured error rate can set e.g. ``BOT_SEARCH_MIN_SCORE=0.8``.
+    Calibrated on held-out data by ``scripts/evaluate_answers.py`` (docs/evaluation.md).
     """
-    value = _env("BOT_SEARCH_MIN_SCORE", "off").lower()
-    return None if value == "off" else float(value)
+    return float(_env("BOT_ANSWER_MIN_CONFIDENCE", "0.5"))
 
 
 def telegram_settings() -> dict[str, str]:

@@ -41,8 +41,14 @@ def main() -> int:
             if (target / "intent_errors.json").exists() else []
         successes = json.loads((target / "intent_successes.json").read_text(encoding="utf-8")) \
             if (target / "intent_successes.json").exists() else []
+        selection_path = target / "response_selection_report.json"
+        selection = json.loads(selection_path.read_text(encoding="utf-8")) \
+            if selection_path.exists() else {}
         rows.append((lang, report["macro avg"]["f1-score"], report["accuracy"],
-                     int(report["macro avg"]["support"]), errors, successes))
+                     int(report["macro avg"]["support"]), errors, successes,
+                     selection.get("accuracy", 0.0),
+                     selection.get("macro avg", {}).get("f1-score", 0.0),
+                     int(selection.get("macro avg", {}).get("support", 0))))
     summary = _summary(rows, args.min_f1)
     (out / "summary.md").write_text(summary, encoding="utf-8")
     print(summary)
@@ -52,13 +58,17 @@ def main() -> int:
 def _summary(rows: list, min_f1: float) -> str:
     lines = ["# NLU evaluation on held-out examples", "",
              f"Intent macro-F1 per language (bar: {min_f1:.2f}). Written by scripts/evaluate_nlu.py.",
-             "", "| language | examples | accuracy | macro-F1 | meets bar |", "|---|---|---|---|---|"]
-    for lang, f1, accuracy, support, *_ in rows:
+             "Fact level: which fact or group Rasa's ResponseSelector picks for the `ask_fact` "
+             "questions (labels `ask_fact/<id>`).", "",
+             "| language | examples | accuracy | macro-F1 | meets bar | fact questions | "
+             "fact accuracy | fact macro-F1 |", "|---|---|---|---|---|---|---|---|"]
+    for lang, f1, accuracy, support, _, _, fact_accuracy, fact_f1, fact_support in rows:
         lines.append(f"| {lang} | {support} | {accuracy:.3f} | {f1:.3f} | "
-                     f"{'yes' if f1 >= min_f1 else 'NO'} |")
+                     f"{'yes' if f1 >= min_f1 else 'NO'} | {fact_support} | {fact_accuracy:.3f} | "
+                     f"{fact_f1:.3f} |")
     lines += _threshold_table(rows)
     lines += ["", "## Misclassified examples", ""]
-    for lang, _, _, _, errors, _ in rows:
+    for lang, _, _, _, errors, *_ in rows:
         for error in errors:
             predicted = error["intent_prediction"]
             lines.append(f"- [{lang}] “{error['text']}”: expected `{error['intent']}`, got "
@@ -69,7 +79,7 @@ def _summary(rows: list, min_f1: float) -> str:
 def _threshold_table(rows: list) -> list[str]:
     """Per FallbackClassifier threshold: messages answered, and answered with the wrong intent."""
     predictions = [(e["intent"], e["intent_prediction"]["name"], e["intent_prediction"]["confidence"])
-                   for *_, errors, successes in rows for e in errors + successes]
+                   for _, _, _, _, errors, successes, *_ in rows for e in errors + successes]
     lines = ["", "## FallbackClassifier threshold (all languages)", "",
              f"{len(predictions)} held-out messages. Below the threshold the bot says it does not "
              "know; above it, a wrong intent means a wrong answer.", "",

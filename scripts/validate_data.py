@@ -2,7 +2,11 @@
 
 Rasa's validator warns that a response "is not used in any story or rule" when only a custom
 action utters it (it cannot see inside actions). Those warnings are accepted only for responses
-that an action in ``actions/`` really utters; any other warning fails the check.
+that an action in ``actions/`` really utters, and for ``utter_ask_fact``, the retrieval action Rasa
+adds for the ``ask_fact`` retrieval intent (our rule sends that intent to ``action_answer_fact``).
+Rasa also adds a retrieval intent found in the training data to the domain it validates, and then
+reports the domain's own listing of it as a "duplicated intent"; the stories check needs that
+listing, so exactly that warning for ``ask_fact`` is accepted too. Any other warning fails.
 """
 
 from __future__ import annotations
@@ -15,17 +19,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 _UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 _WARNING = re.compile(r"UserWarning: (.*)")
+_RETRIEVAL_DUPLICATE = ("The following duplicated intents have been found across multiple domain "
+                        "files: ask_fact")
 
 
 def main() -> int:
     rasa = str(Path(sys.executable).with_name("rasa"))
     result = subprocess.run([rasa, "data", "validate"], cwd=ROOT, capture_output=True, text=True)
     output = result.stdout + result.stderr
-    uttered_by_actions = set()
+    uttered_by_actions = {"utter_ask_fact"}
     for path in (ROOT / "actions").glob("*.py"):
         uttered_by_actions |= set(re.findall(r'response="(\w+)"', path.read_text(encoding="utf-8")))
     problems = []
     for warning in _WARNING.findall(output):
+        if warning.strip() == _RETRIEVAL_DUPLICATE:
+            continue
         unused = _UNUSED.search(warning)
         if unused and unused.group(1) in uttered_by_actions:
             continue

@@ -64,18 +64,36 @@ def domain() -> dict[str, Any]:
 def make_tracker(text: str = "", intent: str | None = None, language: str | None = None,
                  entities: list[dict[str, Any]] | None = None,
                  session_metadata: dict[str, Any] | None = None,
-                 message_metadata: dict[str, Any] | None = None) -> Tracker:
-    """A real rasa-sdk Tracker built from tests/data/tracker.json with the given latest message."""
+                 message_metadata: dict[str, Any] | None = None,
+                 facts: list[tuple[str, float]] | None = None) -> Tracker:
+    """A real rasa-sdk Tracker built from tests/data/tracker.json with the given latest message.
+
+    ``facts`` is the ResponseSelector's ranking for ``ask_fact`` as (fact or group id, confidence),
+    in the shape Rasa puts into ``latest_message``.
+    """
     state = json.loads(TRACKER_TEMPLATE.read_text(encoding="utf-8"))
     state["slots"]["language"] = language
     state["slots"]["session_started_metadata"] = session_metadata
     state["latest_message"] = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0} if intent else {},
+        "intent_ranking": [{"name": intent, "confidence": 1.0}] if intent else [],
         "entities": entities or [],
         "metadata": message_metadata or {},
+        "response_selector": selector_output(facts or []),
     }
     return Tracker.from_dict(state)
+
+
+def selector_output(ranking: list[tuple[str, float]]) -> dict[str, Any]:
+    """Rasa's ``response_selector`` parse output for the ``ask_fact`` retrieval intent."""
+    entries = [{"id": i, "confidence": confidence, "intent_response_key": f"ask_fact/{answer}"}
+               for i, (answer, confidence) in enumerate(ranking)]
+    top = entries[0] if entries else {"confidence": 0.0, "intent_response_key": None}
+    return {"all_retrieval_intents": ["ask_fact"], "ask_fact": {
+        "response": {"responses": [], "confidence": top["confidence"],
+                     "intent_response_key": top["intent_response_key"], "utter_action": ""},
+        "ranking": entries}}
 
 
 @pytest.fixture()

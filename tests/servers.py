@@ -41,15 +41,17 @@ class RunningBot:
 
 @contextlib.contextmanager
 def running_bot(work: Path, facts_dir: Path | None = None,
-                extra_env: dict[str, str] | None = None) -> Iterator[RunningBot]:
+                extra_env: dict[str, str] | None = None,
+                model: Path | None = None) -> Iterator[RunningBot]:
     """Both servers, up and answering, for the duration of the ``with`` block."""
-    if not MODEL.exists():
-        raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+    model = model or MODEL
+    if not model.exists():
+        raise RuntimeError(f"{model} is missing: run `make train` first")
     # The Telegram channel stays off unless a test turns it on, whatever a developer's .env says.
     env = project_env({"TELEGRAM_TOKEN": "", **(extra_env or {})})
     registry = ProcessRegistry()
     try:
-        servers = start_bot(registry, work, env, facts_dir=facts_dir)
+        servers = start_bot(registry, work, env, facts_dir=facts_dir, model=model)
         wait_until(lambda: http_ok(servers.action_health_url) and http_ok(f"{servers.base_url}/"),
                    [servers.actions, servers.rasa], 180, "both servers up")
         yield RunningBot(servers.base_url, servers.store, work)

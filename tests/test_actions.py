@@ -1,4 +1,8 @@
-"""Every custom action, run with a real rasa-sdk Tracker and CollectingDispatcher."""
+"""Every custom action, run with a real rasa-sdk Tracker and CollectingDispatcher.
+
+The NLU output (intent, ResponseSelector ranking, entities) is given as Rasa puts it into the
+tracker; tests/test_conversations.py covers the same behaviour with the trained model.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +15,38 @@ from actions.menu import ActionShowMenu
 from actions.session_start import ActionSessionStart
 
 
-def _entity(kind: str, value: str) -> dict:
-    return {"entity": kind, "value": value, "start": 0, "end": len(value)}
+def _entity(kind: str, value: str, text: str = "", start: int = 0) -> dict:
+    return {"entity": kind, "value": value, "start": start, "end": start + len(text or value)}
+
+
+def _responses(dispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
 
 
 @pytest.mark.parametrize("lang", ["id", "ja", "en"])
 async def test_answer_fact_in_the_conversation_language_with_source(store, dispatcher, domain,
                                                                     tracker_for, lang):
-    tracker = tracker_for("credit ratio?", intent="ask_credit_ratio", language=lang)
+    tracker = tracker_for("credit ratio?", intent="ask_fact", language=lang,
+                          facts=[("credit_ratio_30", 0.93), ("meeting_day", 0.02)])
     events = await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert events == []
     fact = store.get("credit_ratio_30")
     first = dispatcher.messages[0]
     assert first["response"] == "utter_fact_answer"
     assert first["statement"] == fact.statement[lang]
-    assert first["publisher"] == "ANTARA" and first["quote"] == fact.source.quote
+    assert first["sources"].startswith("ANTARA")
+    for quote in fact.sources[0].quotes:
+        assert f"“{quote}”" in first["sources"]
     follow_ups = dispatcher.messages[-1]
     assert follow_ups["response"] == "utter_follow_ups"
-    assert 2 <= len(follow_ups["buttons"]) <= 3
-    related = store.get_many(list(fact.related))
-    assert [b["title"] for b in follow_ups["buttons"]] == [f.question[lang] for f in related][:3]
+    assert 1 <= len(follow_ups["buttons"]) <= 3
     for button in follow_ups["buttons"]:
-        assert button["payload"].startswith("/ask_") and len(button["payload"].encode()) <= 64
+        assert button["payload"].startswith('/ask_fact{"fact":"')
+        assert len(button["payload"].encode()) <= 64
 
 
 async def test_follow_up_payload_answers_exactly_that_fact(store, dispatcher, domain, tracker_for):
-    tracker = tracker_for('/ask_meeting{"fact":"meeting_day"}', intent="ask_meeting", language="ja",
+    tracker = tracker_for('/ask_fact{"fact":"meeting_day"}', intent="ask_fact", language="ja",
                           entities=[_entity("fact", "meeting_day")])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
     statements = [m["statement"] for m in dispatcher.messages if m["response"] == "utter_fact_answer"]
@@ -44,38 +54,77 @@ async def test_follow_up_payload_answers_exactly_that_fact(store, dispatcher, do
     assert "水曜日" in statements[0]
 
 
-async def test_entity_narrows_the_answer(store, dispatcher, domain, tracker_for):
-    tracker = tracker_for("Apa itu SMRJ?", intent="ask_organisation", language="id",
-                          entities=[_entity("organisation", "SMRJ")])
+async def test_a_group_states_its_facts(store, dispatcher, domain, tracker_for):
+    tracker = tracker_for("kebijakan substitusi impor?", intent="ask_fact", language="id",
+                          facts=[("import_substitution", 0.8)])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
-    answers = [m for m in dispatcher.messages if m["response"] == "utter_fact_answer"]
-    assert [a["statement"] for a in answers] == [store.get("org_smrj").statement["id"]]
+    stated = [m["statement"] for m in dispatcher.messages if m["response"] == "utter_fact_answer"]
+    assert stated == [f.statement["id"] for f in store.answer("import_substitution")][:3]
 
 
-async def test_overview_is_capped_and_all_answers_are_sourced(store, dispatcher, domain, tracker_for):
-    tracker = tracker_for("what is this about", intent="ask_overview", language="en")
+@pytest.mark.parametrize(
+    ("text", "lang", "label", "missing"),
+    [
+        ("How much funding did SMRJ commit to Indonesian SMEs?", "en", "org_smrj", "amount"),
+        ("次の会談はいつですか？", "ja", "meeting_day", "plan"),
+        ("Berapa nomor telepon SMRJ?", "id", "org_smrj", "contact"),
+        ("Who heads the Tokyo SME Center?", "en", "org_tokyo_sme_center", "person"),
+        ("Berapa suku bunga kredit UMKM?", "id", "credit_ratio_30", "rate"),
+    ],
+)
+async def test_a_fact_that_does_not_give_what_was_asked_is_never_stated(
+        store, dispatcher, domain, tracker_for, text, lang, label, missing):
+    """The selector is confident, but the question asks for something the fact does not give."""
+    tracker = tracker_for(text, intent="ask_fact", language=lang, facts=[(label, 0.97)])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
-    answers = [m for m in dispatcher.messages if m["response"] == "utter_fact_answer"]
-    assert 1 <= len(answers) <= 3
-    assert all(a["publisher"] and a["quote"] for a in answers)
+    assert "utter_fact_answer" not in _responses(dispatcher)
+    assert _responses(dispatcher)[0] == "utter_sources_dont_say"
+    question_type = next(q for q in store.question_types() if q.id == missing)
+    assert question_type.missing[lang] in dispatcher.messages[0]["missing"]
+    offers = next(m for m in dispatcher.messages if m["response"] == "utter_closest_facts")
+    assert f'"fact":"{label}"' in " ".join(b["payload"] for b in offers["buttons"])
 
 
-async def test_contact_question_gives_website_only_where_known_and_no_invented_details(
+async def test_contact_question_offers_the_official_website_labelled_as_not_from_the_article(
         store, dispatcher, domain, tracker_for):
-    tracker = tracker_for("SMRJの電話番号は？", intent="ask_contact", language="ja",
-                          entities=[_entity("organisation", "SMRJ")])
+    tracker = tracker_for("SMRJの電話番号は？", intent="ask_fact", language="ja",
+                          entities=[_entity("organisation", "SMRJ", "SMRJ")],
+                          facts=[("org_smrj", 0.9)])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
-    responses = [m["response"] for m in dispatcher.messages]
-    assert responses[:3] == ["utter_fact_answer", "utter_official_website", "utter_no_contact_details"]
+    assert _responses(dispatcher)[:2] == ["utter_sources_dont_say", "utter_official_website"]
     website = dispatcher.messages[1]
     assert website["website"] == "https://www.smrj.go.jp/" and "中小機構" in website["name"]
+    text = next(v["text"] for v in domain["responses"]["utter_official_website"]
+                if v.get("condition", [{}])[0].get("value") == "ja")
+    assert "記載されたものではありません" in text
 
-    dispatcher.messages.clear()
-    tracker = tracker_for("nomor telepon Smesco?", intent="ask_contact", language="id",
-                          entities=[_entity("organisation", "Smesco")])
+
+async def test_low_confidence_states_nothing_and_offers_the_closest(store, dispatcher, domain,
+                                                                   tracker_for):
+    tracker = tracker_for("apa kabar lada?", intent="ask_fact", language="id",
+                          facts=[("pepper_export_japan", 0.3), ("commodity_downstreaming", 0.2)])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
-    responses = [m["response"] for m in dispatcher.messages]
-    assert "utter_official_website" not in responses and "utter_no_contact_details" in responses
+    assert _responses(dispatcher) == ["utter_sources_dont_answer", "utter_closest_facts"]
+    titles = [b["title"] for b in dispatcher.messages[1]["buttons"]]
+    assert titles[0] == store.get("pepper_export_japan").question["id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "entities", "expected"),
+    [
+        ("Teten", "id", [("person", "Teten Masduki")], ["person_teten"]),
+        ("中小機構", "ja", [("organisation", "SMRJ")], ["org_smrj"]),
+        ("METI and SMRJ", "en", [("organisation", "METI"), ("organisation", "SMRJ")],
+         ["org_meti", "org_smrj"]),
+    ],
+)
+async def test_bare_names_get_their_cards(store, dispatcher, domain, tracker_for, text, lang,
+                                          entities, expected):
+    tracker = tracker_for(text, intent="ask_entity", language=lang,
+                          entities=[_entity(kind, value) for kind, value in entities])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    stated = [m["statement"] for m in dispatcher.messages if m["response"] == "utter_fact_answer"]
+    assert stated == [store.get(i).statement[lang] for i in expected]
 
 
 async def test_unbuilt_store_gets_a_polite_reply(tmp_path, monkeypatch, dispatcher, domain,
@@ -85,16 +134,12 @@ async def test_unbuilt_store_gets_a_polite_reply(tmp_path, monkeypatch, dispatch
     monkeypatch.setenv("FACTS_DB_URL", f"sqlite:///{tmp_path / 'missing.db'}")
     conversation.store.cache_clear()
     try:
-        tracker = tracker_for("credit?", intent="ask_credit_ratio", language="id")
+        tracker = tracker_for("credit?", intent="ask_fact", language="id",
+                              facts=[("credit_ratio_30", 0.9)])
         await ActionAnswerFact().run(dispatcher, tracker, domain)
-        assert [m["response"] for m in dispatcher.messages] == ["utter_facts_unavailable"]
+        assert _responses(dispatcher) == ["utter_facts_unavailable"]
     finally:
         conversation.store.cache_clear()
-
-
-async def test_intent_without_facts_admits_not_knowing(store, dispatcher, domain, tracker_for):
-    await ActionAnswerFact().run(dispatcher, tracker_for("x", intent="ask_unknown"), domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_dont_know"]
 
 
 @pytest.mark.parametrize("lang", ["id", "ja", "en"])
@@ -103,37 +148,36 @@ async def test_menu_lists_topics_in_the_language(store, dispatcher, domain, trac
     (message,) = dispatcher.messages
     assert message["response"] == "utter_topics_menu"
     assert [b["title"] for b in message["buttons"]] == [e.title[lang] for e in store.menu()]
-    assert all(b["payload"].startswith("/") for b in message["buttons"])
+    assert all(b["payload"].startswith('/ask_fact{"fact":"') for b in message["buttons"])
 
 
-async def test_search_fallback_is_off_by_default(store, dispatcher, domain, tracker_for,
-                                                 monkeypatch):
-    monkeypatch.delenv("BOT_SEARCH_MIN_SCORE", raising=False)
-    tracker = tracker_for("胡椒の日本への輸出", intent="nlu_fallback", language="ja")
+async def test_out_of_scope_near_the_facts_says_what_is_missing(store, dispatcher, domain,
+                                                                tracker_for):
+    tracker = tracker_for("Berapa investasi Jepang untuk UMKM?", intent="out_of_scope",
+                          language="id", facts=[("joint_venture_invitation", 0.4)])
     await ActionDontKnow().run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_dont_know", "utter_topics_menu"]
+    assert _responses(dispatcher) == ["utter_sources_dont_say", "utter_closest_facts"]
+    assert "utter_fact_answer" not in _responses(dispatcher)
 
 
-async def test_dont_know_offers_topics_for_unrelated_text(store, dispatcher, domain, tracker_for):
-    tracker = tracker_for("Siapa juara Piala Dunia 2022?", intent="nlu_fallback", language="id")
+async def test_unrelated_out_of_scope_offers_the_topics(store, dispatcher, domain, tracker_for):
+    tracker = tracker_for("Siapa juara Piala Dunia 2022?", intent="out_of_scope", language="id",
+                          facts=[("meeting_participants", 0.01)])
     await ActionDontKnow().run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_dont_know", "utter_topics_menu"]
+    assert _responses(dispatcher) == ["utter_out_of_scope", "utter_topics_menu"]
 
 
-async def test_dont_know_answers_a_confident_search_match(store, dispatcher, domain, tracker_for,
-                                                          monkeypatch):
-    monkeypatch.setenv("BOT_SEARCH_MIN_SCORE", "0.8")
-    tracker = tracker_for("胡椒の日本への輸出", intent="nlu_fallback", language="ja")
+async def test_fallback_on_unrelated_text_admits_not_knowing(store, dispatcher, domain, tracker_for):
+    tracker = tracker_for("blorp zzkx", intent="nlu_fallback", language="en")
     await ActionDontKnow().run(dispatcher, tracker, domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_search_match", "utter_fact_answer"]
-    assert dispatcher.messages[1]["statement"] == store.get("pepper_export_japan").statement["ja"]
+    assert _responses(dispatcher) == ["utter_dont_know", "utter_topics_menu"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "👍👍", "?!"])
 async def test_dont_know_on_wordless_messages(store, dispatcher, domain, tracker_for, text):
     await ActionDontKnow().run(dispatcher, tracker_for(text, intent="nlu_fallback", language="ja"),
                                domain)
-    assert [m["response"] for m in dispatcher.messages] == ["utter_no_question", "utter_topics_menu"]
+    assert _responses(dispatcher) == ["utter_no_question", "utter_topics_menu"]
 
 
 @pytest.mark.parametrize(

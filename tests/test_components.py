@@ -12,7 +12,10 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.components.language_resolver import LanguageResolver
 from bot.components.lookup_entity_extractor import LookupEntityExtractor
 from bot.components.multilingual_tokenizer import MultilingualTokenizer
+from bot.components.name_only_message import NameOnlyMessage, only_names
 from bot.components.wordless_message_guard import WordlessMessageGuard
+from bot.facts import load_catalogue
+from bot.facts.training_data import write_training_data
 from tests.conftest import ROOT
 
 
@@ -68,9 +71,12 @@ def test_tokenizer_never_fails(tokenizer, text):
 
 @pytest.fixture(scope="module")
 def extractor(tmp_path_factory) -> LookupEntityExtractor:
+    """Trained on the lookup tables generated from data/facts/entities.yml, as `rasa train` is."""
     storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
     component = LookupEntityExtractor.create({}, storage, Resource("lookups"), None)
-    importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(ROOT / "data" / "nlu")])
+    generated = tmp_path_factory.mktemp("generated")
+    write_training_data(load_catalogue(ROOT / "data" / "facts"), generated)
+    importer = TrainingDataImporter.load_from_dict(training_data_paths=[str(generated)])
     component.train(importer.get_nlu_data())
     return LookupEntityExtractor.load({}, storage, Resource("lookups"), None)
 
@@ -115,3 +121,27 @@ def test_language_entity_only_on_a_clear_signal(text, intent, expected):
     resolver.process([message])
     languages = [e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "language"]
     assert languages == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Teten", True), ("SMRJ?", True), ("中小機構", True), ("中小機構とは？", True),
+     ("rumput laut", True), ("tentang SMRJ dan IFC", True), ("METIとSMRJ", True),
+     ("テテン大臣", True), ("about METI", True),
+     ("Apa itu SMRJ?", False), ("SMRJの電話番号は？", False), ("How much did SMRJ invest?", False),
+     ("hello", False), ("", False)],
+)
+def test_only_names_recognises_messages_made_of_names(extractor, text, expected):
+    assert only_names(text, extractor.extract(text)) is expected
+
+
+def test_name_only_message_sets_ask_entity(extractor):
+    component = NameOnlyMessage.create({}, None, None, None)
+    message = Message(data={TEXT: "中小機構", INTENT: {"name": "nlu_fallback", "confidence": 1.0},
+                            ENTITIES: extractor.extract("中小機構")})
+    component.process([message])
+    assert message.get(INTENT)["name"] == "ask_entity"
+    other = Message(data={TEXT: "中小機構の予算は？", INTENT: {"name": "ask_fact", "confidence": 0.9},
+                          ENTITIES: extractor.extract("中小機構の予算は？")})
+    component.process([other])
+    assert other.get(INTENT)["name"] == "ask_fact"

@@ -55,7 +55,8 @@ def test_japanese_question_gets_a_japanese_sourced_answer_with_follow_ups(bot):
     text = bot.text(replies)
     fact = bot.store.get("credit_ratio_30")
     assert fact.statement["ja"] in text
-    assert "出典：ANTARA" in text and fact.source.quote in text
+    assert "出典：ANTARA" in text
+    assert all(quote in text for citation in fact.sources for quote in citation.quotes)
     buttons = replies[-1]["buttons"]
     assert buttons and all(KANA.search(b["title"]) or re.search("[一-龯]", b["title"]) for b in buttons)
 
@@ -90,7 +91,7 @@ def test_english_greeting_offers_the_topic_menu(bot):
 def test_follow_up_button_payload_answers_that_fact(bot):
     user = _sender("btn")
     bot.say(user, "Kapan pertemuannya?")
-    text = bot.text(bot.say(user, '/ask_meeting{"fact":"meeting_day"}'))
+    text = bot.text(bot.say(user, '/ask_fact{"fact":"meeting_day"}'))
     assert bot.store.get("meeting_day").statement["id"] in text
 
 
@@ -101,8 +102,46 @@ def test_first_ambiguous_message_follows_the_channel_hint(bot):
 
 def test_contact_question_never_invents_details(bot):
     text = bot.text(bot.say(_sender("contact"), "What is the phone number of the Gamagori City Government?"))
-    assert "no phone number" in text
+    assert text.startswith("My sources don't say contact details")
     assert not re.search(r"\+?\d[\d\s().-]{7,}\d", text)
+    assert not any(fact.statement["en"] in text for fact in bot.store.all())
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "start"),
+    [("How much money did SMRJ commit to Indonesian cooperatives?", "en", "My sources don't say"),
+     ("Kapan pertemuan berikutnya antara Teten dan METI?", "id", "Sumber saya tidak menyebutkan"),
+     ("東京SMEセンターの代表者は誰ですか？", "ja", "資料には")],
+)
+def test_unanswerable_questions_get_my_sources_dont_say_with_buttons_not_facts(bot, text, lang,
+                                                                              start):
+    replies = bot.say(_sender(f"dont-say-{lang}"), text)
+    reply = bot.text(replies)
+    assert replies[0]["text"].startswith(start), reply
+    assert not any(fact.statement[lang] in reply for fact in bot.store.all()), "no fact stated"
+    assert replies[-1].get("buttons"), "the closest facts are offered as buttons"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "facts"),
+    [("Teten", "id", ["person_teten"]), ("中小機構", "ja", ["org_smrj"]),
+     ("METI and SMRJ", "en", ["org_meti", "org_smrj"])],
+)
+def test_a_bare_name_gets_that_entitys_card(bot, text, lang, facts):
+    reply = bot.text(bot.say(_sender("name"), text, metadata={"language": lang}))
+    for fact_id in facts:
+        assert bot.store.get(fact_id).statement[lang] in reply
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"), [("hai", "id"), ("rumput laut", "id"), ("kredit UMKM", "id"), ("hello", "en")])
+def test_a_short_first_message_without_a_hint_is_answered_in_its_language(bot, text, lang):
+    reply = bot.text(bot.say(_sender("short"), text))
+    expected = {"id": domain_response("utter_greet", "id")[:10], "en": "Hello!"}
+    if text in ("hai", "hello"):
+        assert reply.startswith(expected[lang]), reply
+    else:
+        assert "Sumber:" in reply or "Sumber saya" in reply or "Topik" in reply, reply
 
 
 def test_out_of_scope_is_honest_and_in_the_language(bot):

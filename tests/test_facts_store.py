@@ -37,14 +37,22 @@ def _edit(folder: Path, file: str, fact_id: str, change) -> None:
 def test_real_facts_are_valid_and_cover_every_language(catalogue):
     assert len(catalogue.facts) >= 25
     for fact in catalogue.facts:
-        assert set(fact.statement) == {"id", "ja", "en"}
-        assert fact.source.publisher == "ANTARA" and fact.source.quote
+        for lang in ("id", "ja", "en"):
+            assert fact.statement[lang] and fact.question[lang]
+            assert len(fact.examples[lang]) >= 5, (fact.id, lang)
+        assert fact.sources and all(c.quotes for c in fact.sources)
+    sources = {s.id: s for s in catalogue.sources}
+    assert {c.source for f in catalogue.facts for c in f.sources} <= set(sources)
+    assert all(s.publisher == "ANTARA" for s in sources.values())
 
 
-def test_every_source_quote_is_verbatim_from_the_article(catalogue):
-    article = " ".join(ARTICLE.read_text(encoding="utf-8").split())
+def test_every_source_quote_is_verbatim_from_its_source(catalogue):
+    texts = {s.id: " ".join((ARTICLE.parent / s.file).read_text(encoding="utf-8").split())
+             for s in catalogue.sources}
     for fact in catalogue.facts:
-        assert " ".join(fact.source.quote.split()) in article, fact.id
+        for citation in fact.sources:
+            for quote in citation.quotes:
+                assert " ".join(quote.split()) in texts[citation.source], fact.id
 
 
 def test_the_repository_copy_of_the_article_is_unaltered():
@@ -57,7 +65,7 @@ def test_no_contact_detail_is_invented(catalogue):
     import re
 
     for fact in catalogue.facts:
-        for text in fact.statement.values():
+        for text in (fact.statement[lang] for lang in ("id", "ja", "en")):
             assert not re.search(r"\+?\d[\d\s().-]{7,}\d", text), f"phone-like number in {fact.id}"
             assert "@" not in text, f"e-mail-like text in {fact.id}"
 
@@ -66,14 +74,26 @@ def test_no_contact_detail_is_invented(catalogue):
     ("file", "fact_id", "change", "expected"),
     [
         ("policy.yml", "credit_ratio_30", lambda f: f["statement"].pop("ja"),
-         "'statement' is missing language 'ja'"),
+         "statement.ja: is missing"),
         ("policy.yml", "credit_ratio_30", lambda f: f.update(topic="gossip"), "unknown topic 'gossip'"),
-        ("event.yml", "meeting_day", lambda f: f["source"].update(quote=""),
-         "empty source: 'quote' is missing"),
+        ("policy.yml", "credit_ratio_30", lambda f: f.update(answers=["gossip"]),
+         "unknown answer type 'gossip'"),
+        ("policy.yml", "credit_ratio_30", lambda f: f.update(colour="red"),
+         "colour: is not a known field"),
+        ("event.yml", "meeting_day", lambda f: f["sources"][0].update(quotes=["Teten pergi ke bulan."]),
+         "quote not found verbatim in 'antara_teten_meti'"),
+        ("event.yml", "meeting_day", lambda f: f["sources"][0].update(source="blog"),
+         "'blog' is not in sources.yml"),
         ("event.yml", "meeting_day", lambda f: f.update(related=["no_such_fact"]),
-         "related fact 'no_such_fact' does not exist"),
+         "related: 'no_such_fact' is not a fact or group"),
+        ("event.yml", "meeting_day", lambda f: f.update(entities=["Godzilla"]),
+         "entities: 'Godzilla' is not in entities.yml"),
         ("program.yml", "joint_venture_invitation", lambda f: f["keywords"].pop("en"),
-         "'keywords' is missing language 'en'"),
+         "keywords.en: is missing"),
+        ("program.yml", "joint_venture_invitation", lambda f: f["examples"].update(ja=["合弁は？"]),
+         "needs at least 5 example questions per language; too few in ja"),
+        ("policy.yml", "credit_ratio_30", lambda f: f["statement"].update(en="Call +62 21 555 0101."),
+         "looks like a phone number or e-mail"),
     ],
 )
 def test_validation_names_file_fact_and_problem(tmp_path, file, fact_id, change, expected):
@@ -130,8 +150,16 @@ def test_bad_facts_file_leaves_the_store_untouched(tmp_path, store, monkeypatch)
     assert "CHANGED" not in store.get("credit_ratio_30").statement["en"]
 
 
+def test_an_example_question_may_belong_to_one_fact_only(tmp_path, catalogue):
+    folder = _copy_facts(tmp_path)
+    taken = catalogue.by_id()["meeting_day"].examples["en"][0]
+    _edit(folder, "policy.yml", "credit_ratio_30", lambda f: f["examples"]["en"].append(taken))
+    with pytest.raises(FactsValidationError, match="is also an example of fact 'meeting_day'"):
+        load_catalogue(folder)
+
+
 def test_failure_during_build_rolls_back(store, catalogue):
-    broken = catalogue.__class__(facts=catalogue.facts + catalogue.facts[:1], menu=catalogue.menu)
+    broken = catalogue.copy(update={"facts": catalogue.facts + catalogue.facts[:1]})
     before = store.info()
     with pytest.raises(IntegrityError):  # the duplicate primary key fails mid-transaction
         store.build(broken)
@@ -149,12 +177,26 @@ def test_rebuild_is_visible_to_an_open_store_without_restart(tmp_path, store):
 
 # --- lookups ----------------------------------------------------------------------------------
 
-def test_facts_for_intent_narrows_by_entity(store):
-    assert [f.id for f in store.facts_for("ask_organisation", ["SMRJ"])] == ["org_smrj"]
-    assert [f.id for f in store.facts_for("ask_organisation", [])] == ["organisations_overview"]
-    assert [f.id for f in store.facts_for("ask_person", ["Nagamine Makoto"])] == ["person_nagamine"]
-    assert [f.id for f in store.facts_for("ask_credit_ratio")] == ["credit_ratio_30"]
-    assert store.facts_for("no_such_intent") == []
+def test_answer_resolves_facts_and_groups(store, catalogue):
+    assert [f.id for f in store.answer("credit_ratio_30")] == ["credit_ratio_30"]
+    group = next(g for g in catalogue.groups if g.id == "import_substitution")
+    assert [f.id for f in store.answer("import_substitution")] == list(group.facts)
+    assert store.answer("no_such_answer") == []
+
+
+def test_entity_card_is_the_profile_or_the_facts_about_it(store):
+    assert [f.id for f in store.entity_card("SMRJ")] == ["org_smrj"]
+    assert [f.id for f in store.entity_card("Nagamine Makoto")] == ["person_nagamine"]
+    seaweed = [f.id for f in store.entity_card("seaweed")]
+    assert "commodity_downstreaming" in seaweed and all(not f.startswith("org_") for f in seaweed)
+    assert store.entity_card("Godzilla") == []
+
+
+def test_lists_round_trip(store, catalogue):
+    assert store.menu() == list(catalogue.menu)
+    assert store.question_types() == list(catalogue.question_types)
+    assert set(store.sources()) == {s.id for s in catalogue.sources}
+    assert [e.name for e in store.entities()] == [e.name for e in catalogue.entities]
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -201,12 +243,13 @@ def test_search_rejects_unknown_language(store):
 # --- CLI --------------------------------------------------------------------------------------
 
 def test_cli_commands(store, capsys):
-    assert cli(["--db", store.url, "validate"]) == 0
+    assert cli(["--db", store.url, "validate", "--no-clashes"]) == 0
     assert cli(["--db", store.url, "list", "--topic", "organisation"]) == 0
     assert "org_smrj" in capsys.readouterr().out
     assert cli(["--db", store.url, "show", "org_smrj"]) == 0
     shown = capsys.readouterr().out
-    assert "中小機構" in shown and "source: ANTARA" in shown and "https://www.smrj.go.jp/" in shown
+    assert "中小機構" in shown and "source antara_teten_meti" in shown
+    assert "https://www.smrj.go.jp/" in shown
     assert cli(["--db", store.url, "search", "蒲郡", "--lang", "ja"]) == 0
     assert "org_gamagori" in capsys.readouterr().out
     assert cli(["--db", store.url, "show", "nope"]) == 1

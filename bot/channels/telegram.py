@@ -43,6 +43,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.language.hints import with_language_hint
+
 logger = logging.getLogger(__name__)
 
 #: Telegram's limit on the text of one message.
@@ -300,7 +302,8 @@ class TelegramChannel(TelegramInput):
                     await output.answer_callback_query(incoming.callback_query_id)
                 except TelegramAPIError as error:
                     logger.warning("answerCallbackQuery failed: %s", error)
-            metadata = {"language_code": incoming.language_code, "chat_id": incoming.chat_id}
+            metadata = with_language_hint(
+                {"language_code": incoming.language_code, "chat_id": incoming.chat_id}, incoming.text)
             try:
                 await on_new_message(UserMessage(incoming.text, output, incoming.sender_id,
                                                  input_channel=self.name(), metadata=metadata))

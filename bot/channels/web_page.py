@@ -32,6 +32,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.language.hints import with_language_hint
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,10 +195,11 @@ class PersistentSocketIOInput(SocketIOInput):
                 logger.warning("socket.io message without a session id from session_request; ignored")
                 return
             text = data.get("message", "")
+            text = text if isinstance(text, str) else ""
             await on_new_message(UserMessage(
-                text if isinstance(text, str) else "", PlainTextSocketIOOutput(sio, self.bot_message_evt),
+                text, PlainTextSocketIOOutput(sio, self.bot_message_evt),
                 data["session_id"], input_channel=self.name(),
-                metadata=_metadata(data.get(self.metadata_key))))
+                metadata=with_language_hint(_metadata(data.get(self.metadata_key)), text)))
 
         return socketio_webhook
 

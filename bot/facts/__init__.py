@@ -1,11 +1,23 @@
 """The facts store: typed facts (schema), YAML loading and validation (loader), the SQL store
-(store) and the operator CLI (cli, ``python -m bot.facts``)."""
+(store), the training data derived from the facts (training_data), example-question clashes
+(clashes) and the operator CLI (cli, ``python -m bot.facts``)."""
 
 from bot.facts.loader import FactsValidationError, load_catalogue
-from bot.facts.schema import TOPICS, Catalogue, Fact, MenuEntry, Source
+from bot.facts.schema import (
+    TOPICS,
+    Catalogue,
+    Citation,
+    Entity,
+    Fact,
+    Group,
+    MenuEntry,
+    QuestionType,
+    SourceDocument,
+)
 from bot.facts.store import FactsStore, SearchHit, StoreNotBuiltError
 
 __all__ = [
-    "TOPICS", "Catalogue", "Fact", "FactsStore", "FactsValidationError", "MenuEntry",
-    "SearchHit", "Source", "StoreNotBuiltError", "load_catalogue",
+    "TOPICS", "Catalogue", "Citation", "Entity", "Fact", "FactsStore", "FactsValidationError",
+    "Group", "MenuEntry", "QuestionType", "SearchHit", "SourceDocument", "StoreNotBuiltError",
+    "load_catalogue",
 ]

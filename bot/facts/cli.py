@@ -1,7 +1,9 @@
 """Operator CLI for the facts store: ``python -m bot.facts {validate,build,list,show,search}``.
 
 Operators edit YAML under ``FACTS_DIR``, run ``validate``, then ``build``. A rebuilt store is live
-for the running bot at once: no retraining, no restart.
+for the running bot at once: no retraining, no restart. ``build`` also regenerates the training
+data derived from the facts (``data/generated/``); when example questions or names changed,
+``make run`` retrains.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import sys
 from pathlib import Path
 
 from bot import config
+from bot.facts.clashes import find_clashes
 from bot.facts.loader import FactsValidationError, load_catalogue
 from bot.facts.schema import TOPICS
 from bot.facts.store import FactsStore, StoreNotBuiltError
+from bot.facts.training_data import write_training_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,10 +43,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=None,
                         help="SQLAlchemy URL of the store (default: $FACTS_DB_URL or var/facts.db)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("validate", help="check the facts files; exit 1 listing every problem") \
-        .set_defaults(handler=_validate)
-    commands.add_parser("build", help="validate, then replace the store's content atomically") \
-        .set_defaults(handler=_build)
+    validate = commands.add_parser(
+        "validate", help="check the facts files (exit 1 listing every problem) and report facts "
+                         "whose example questions clash with another fact's")
+    validate.add_argument("--no-clashes", action="store_true",
+                          help="skip the cross-validation of example questions (a few seconds)")
+    validate.add_argument("--strict", action="store_true", help="exit 1 when there are clashes")
+    validate.set_defaults(handler=_validate)
+    build = commands.add_parser("build", help="validate, replace the store's content atomically "
+                                              "and regenerate the derived training data")
+    build.add_argument("--generated-dir", type=Path, default=None,
+                       help="where to write the training data (default: $GENERATED_DATA_DIR or "
+                            "data/generated)")
+    build.set_defaults(handler=_build)
     listing = commands.add_parser("list", help="list fact ids, topics and English statements")
     listing.add_argument("--topic", choices=TOPICS)
     listing.set_defaults(handler=_list)
@@ -63,17 +76,31 @@ def _folder(args: argparse.Namespace) -> Path:
 
 def _validate(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(_folder(args))
-    print(f"OK: {len(catalogue.facts)} facts and {len(catalogue.menu)} menu entries "
+    print(f"OK: {len(catalogue.facts)} facts, {len(catalogue.groups)} groups, "
+          f"{len(catalogue.entities)} entities and {len(catalogue.menu)} menu entries "
           f"in {_folder(args)}")
-    return 0
+    if args.no_clashes:
+        return 0
+    clashes = find_clashes(catalogue)
+    if not clashes:
+        print("No clashes: every fact's example questions are told apart from the others' "
+              "(cross-validated).")
+        return 0
+    print(f"{len(clashes)} clash(es) between example questions (cross-validated); reword them:")
+    for clash in clashes:
+        print(f"  {clash}")
+    return 1 if args.strict else 0
 
 
 def _build(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(_folder(args))
     store = FactsStore(args.db)
     report = store.build(catalogue)
-    print(f"Built {store.url}: {report.facts} facts, {report.menu_entries} menu entries "
-          f"({report.built_at})")
+    print(f"Built {store.url}: {report.facts} facts, {len(catalogue.groups)} groups, "
+          f"{report.menu_entries} menu entries ({report.built_at})")
+    path, changed = write_training_data(catalogue, args.generated_dir or config.generated_data_dir())
+    print(f"Training data derived from the facts: {path} "
+          f"({'changed: the next make run retrains' if changed else 'unchanged'})")
     return 0
 
 
@@ -88,14 +115,17 @@ def _show(args: argparse.Namespace) -> int:
     if fact is None:
         print(f"No fact with id '{args.fact_id}'.", file=sys.stderr)
         return 1
-    print(f"{fact.id} [{fact.topic}] intents: {', '.join(fact.intents)}")
+    print(f"{fact.id} [{fact.topic}]")
+    print(f"  answers: {', '.join(fact.answers)}")
     if fact.entities:
         print(f"  about: {', '.join(fact.entities)}")
     for lang in config.LANGUAGES:
         print(f"  {lang}: {fact.statement[lang]}")
     if fact.website:
-        print(f"  website: {fact.website}")
-    print(f"  source: {fact.source.publisher} — “{fact.source.quote}”")
+        print(f"  website (not from the sources): {fact.website}")
+    for citation in fact.sources:
+        for quote in citation.quotes:
+            print(f"  source {citation.source}: “{quote}”")
     print(f"  related: {', '.join(fact.related) or '-'}")
     return 0
 

@@ -1,29 +1,43 @@
 """Read and validate the facts files operators edit.
 
-Validation collects every problem before failing, and each problem names the file, the fact and
-what is wrong, so an operator fixes a broken edit in one pass. Nothing here writes anywhere: the
-store is only rebuilt from a catalogue that passed.
+Per-item checks are the pydantic models' (``bot.facts.schema``); this module adds the checks that
+need the whole catalogue (unique ids and examples, references between items, quotes found
+verbatim in their source's text). Validation collects every problem before failing, and each
+problem names the file, the item and what is wrong, so an operator fixes a broken edit in one
+pass. Nothing here writes anywhere: the store is only rebuilt from a catalogue that passed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
-from bot.config import LANGUAGES
-from bot.facts.schema import MAX_PAYLOAD_BYTES, TOPICS, Catalogue, Fact, MenuEntry, Source
+from bot import config
+from bot.facts.schema import (
+    MAX_PAYLOAD_BYTES,
+    Catalogue,
+    Entity,
+    Fact,
+    Group,
+    MenuEntry,
+    QuestionType,
+    SourceDocument,
+    answer_payload,
+    normalise_space,
+)
 
-_ID = re.compile(r"^[a-z0-9_]{3,40}$")
-_FACT_KEYS = {
-    "id", "topic", "intents", "entities", "statement", "question", "keywords", "related",
-    "source", "requires_entity", "name", "website",
+#: Top-level keys of a facts file, and the model each list item is validated into.
+SECTIONS: dict[str, type[BaseModel]] = {
+    "facts": Fact, "groups": Group, "entities": Entity, "sources": SourceDocument,
+    "question_types": QuestionType, "menu": MenuEntry,
 }
-_REQUIRED_KEYS = ("id", "topic", "intents", "statement", "question", "keywords", "source")
+_CONTACT_DETAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d\s().-]{7,}\d")
 
 
 @dataclass(frozen=True)
@@ -44,11 +58,13 @@ class FactsValidationError(ValueError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def load_catalogue(folder: Path) -> Catalogue:
-    """Load every ``*.yml``/``*.yaml`` file in ``folder``; raise FactsValidationError if any is bad."""
+def load_catalogue(folder: Path, sources_dir: Path | None = None) -> Catalogue:
+    """Load every ``*.yml``/``*.yaml`` file in ``folder``; raise FactsValidationError if any is bad.
+
+    ``sources_dir`` holds the source texts quotes are checked against (default: ``SOURCES_DIR``).
+    """
     problems: list[Problem] = []
-    facts: list[Fact] = []
-    menu: list[MenuEntry] = []
+    items: dict[str, list[tuple[Any, str]]] = {key: [] for key in SECTIONS}
     files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
     if not files:
         raise FactsValidationError([Problem(str(folder), "folder", "no facts files (*.yml) found")])
@@ -56,21 +72,23 @@ def load_catalogue(folder: Path) -> Catalogue:
         document = _read_yaml(path, problems)
         if document is None:
             continue
-        unknown = set(document) - {"facts", "menu"}
+        unknown = set(document) - set(SECTIONS)
         if unknown:
-            problems.append(Problem(str(path), "file", f"unknown top-level keys {sorted(unknown)}"))
-        for raw in _as_list(document.get("facts", []), path, "facts", problems):
-            fact = _parse_fact(raw, path, problems)
-            if fact:
-                facts.append(fact)
-        for raw in _as_list(document.get("menu", []), path, "menu", problems):
-            entry = _parse_menu_entry(raw, path, problems)
-            if entry:
-                menu.append(entry)
-    _check_catalogue(facts, menu, problems)
+            problems.append(Problem(str(path), "file", f"unknown top-level keys {sorted(unknown)} "
+                                    f"(allowed: {', '.join(SECTIONS)})"))
+        for key, model in SECTIONS.items():
+            raw_items = document.get(key, [])
+            if not isinstance(raw_items, list):
+                problems.append(Problem(str(path), "file", f"'{key}' must be a list"))
+                continue
+            for raw in raw_items:
+                parsed = _parse(model, key, raw, path, problems)
+                if parsed is not None:
+                    items[key].append((parsed, str(path)))
+    _check_catalogue(items, sources_dir or config.sources_dir(), problems)
     if problems:
         raise FactsValidationError(problems)
-    return Catalogue(facts=tuple(facts), menu=tuple(menu))
+    return Catalogue(**{key: tuple(item for item, _ in found) for key, found in items.items()})
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
@@ -80,176 +98,142 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(Problem(str(path), "file", f"is not valid YAML: {error}"))
         return None
     if not isinstance(document, dict):
-        problems.append(Problem(str(path), "file", "must be a mapping with a 'facts' or 'menu' list"))
+        problems.append(Problem(str(path), "file",
+                                f"must be a mapping with one or more of: {', '.join(SECTIONS)}"))
         return None
     return document
 
 
-def _as_list(value: Any, path: Path, key: str, problems: list[Problem]) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    problems.append(Problem(str(path), "file", f"'{key}' must be a list"))
-    return []
+def _label(section: str, raw: Any) -> str:
+    kind = {"facts": "fact", "groups": "group", "entities": "entity", "sources": "source",
+            "question_types": "question type", "menu": "menu entry"}[section]
+    key = "name" if section == "entities" else "id"
+    if isinstance(raw, dict) and isinstance(raw.get(key), str):
+        return f"{kind} '{raw[key]}'"
+    return f"{kind} without {key}"
 
 
-def _label(raw: Any) -> str:
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        return f"fact '{raw['id']}'"
-    return "fact without id"
-
-
-def _parse_fact(raw: Any, path: Path, problems: list[Problem]) -> Fact | None:
-    file = str(path)
+def _parse(model: type[BaseModel], section: str, raw: Any, path: Path,
+           problems: list[Problem]) -> Any:
+    label = _label(section, raw)
     if not isinstance(raw, dict):
-        problems.append(Problem(file, "fact", "each fact must be a mapping"))
+        problems.append(Problem(str(path), label, "must be a mapping"))
         return None
-    label = _label(raw)
-    before = len(problems)
-
-    def bad(message: str) -> None:
-        problems.append(Problem(file, label, message))
-
-    for key in sorted(set(raw) - _FACT_KEYS):
-        bad(f"unknown field '{key}'")
-    for key in _REQUIRED_KEYS:
-        if key not in raw or raw[key] in (None, "", [], {}):
-            bad(f"missing '{key}'")
-    if isinstance(raw.get("id"), str) and not _ID.match(raw["id"]):
-        bad("id must be 3–40 lowercase letters, digits or underscores")
-    if "topic" in raw and raw["topic"] not in TOPICS:
-        bad(f"unknown topic '{raw['topic']}' (allowed: {', '.join(TOPICS)})")
-    statement = _localised(raw.get("statement"), "statement", bad)
-    question = _localised(raw.get("question"), "question", bad)
-    name = _localised(raw["name"], "name", bad) if "name" in raw else None
-    keywords = _keywords(raw.get("keywords"), bad)
-    intents = _string_list(raw.get("intents"), "intents", bad)
-    entities = _string_list(raw.get("entities", []), "entities", bad)
-    related = _string_list(raw.get("related", []), "related", bad)
-    source = _source(raw.get("source"), bad)
-    website = raw.get("website")
-    if website is not None and not (isinstance(website, str) and website.startswith("https://")):
-        bad("website must be an https:// URL")
-    requires_entity = raw.get("requires_entity", False)
-    if not isinstance(requires_entity, bool):
-        bad("requires_entity must be true or false")
-    if requires_entity and not entities:
-        bad("requires_entity is set but 'entities' is empty")
-    if len(problems) > before:
+    try:
+        return model.parse_obj(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            where = ".".join(str(part) for part in detail["loc"] if part != "__root__")
+            message = {"field required": "is missing",
+                       "extra fields not permitted": "is not a known field"}.get(
+                detail["msg"], detail["msg"])
+            problems.append(Problem(str(path), label, f"{where}: {message}" if where else message))
         return None
-    fact = Fact(
-        id=raw["id"], topic=raw["topic"], intents=tuple(intents), statement=statement,
-        question=question, keywords=keywords, source=source, entities=tuple(entities),
-        related=tuple(related), requires_entity=requires_entity, name=name, website=website,
-        file=file,
-    )
-    if len(fact.payload().encode()) > MAX_PAYLOAD_BYTES:
-        bad(f"id too long: its follow-up payload {fact.payload()!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
-        return None
-    return fact
 
 
-def _localised(value: Any, field_name: str, bad: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        bad(f"'{field_name}' must map each language ({', '.join(LANGUAGES)}) to a text")
-        return {}
-    for lang in LANGUAGES:
-        text = value.get(lang)
-        if not isinstance(text, str) or not text.strip():
-            bad(f"'{field_name}' is missing language '{lang}'")
-    for lang in sorted(set(value) - set(LANGUAGES)):
-        bad(f"'{field_name}' has unsupported language '{lang}'")
-    return {lang: str(value.get(lang, "")).strip() for lang in LANGUAGES}
-
-
-def _keywords(value: Any, bad: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(value, dict):
-        if value is not None:
-            bad("'keywords' must map each language to a list of words")
-        return {}
-    result: dict[str, tuple[str, ...]] = {}
-    for lang in LANGUAGES:
-        words = value.get(lang)
-        if not isinstance(words, list) or not words or not all(
-            isinstance(w, (str, int)) and str(w).strip() for w in words
-        ):
-            bad(f"'keywords' is missing language '{lang}' (a non-empty list of words)")
-            continue
-        result[lang] = tuple(str(w).strip() for w in words)
-    return result
-
-
-def _string_list(value: Any, field_name: str, bad: Any) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        bad(f"'{field_name}' must be a list of non-empty strings")
-        return []
-    return [v.strip() for v in value]
-
-
-def _source(value: Any, bad: Any) -> Source:
-    if not isinstance(value, dict):
-        if value is not None:
-            bad("'source' must have 'publisher' and 'quote'")
-        return Source("", "")
-    publisher, quote = value.get("publisher"), value.get("quote")
-    for key, text in (("publisher", publisher), ("quote", quote)):
-        if not isinstance(text, str) or not text.strip():
-            bad(f"empty source: '{key}' is missing")
-    for key in sorted(set(value) - {"publisher", "quote"}):
-        bad(f"unknown source field '{key}'")
-    return Source(str(publisher or "").strip(), str(quote or "").strip())
-
-
-def _parse_menu_entry(raw: Any, path: Path, problems: list[Problem]) -> MenuEntry | None:
-    file = str(path)
-    label = f"menu entry '{raw.get('id')}'" if isinstance(raw, dict) else "menu entry"
-    before = len(problems)
-
-    def bad(message: str) -> None:
-        problems.append(Problem(file, label, message))
-
-    if not isinstance(raw, dict):
-        bad("must be a mapping")
-        return None
-    payload = raw.get("payload")
-    if not isinstance(raw.get("id"), str) or not _ID.match(raw["id"]):
-        bad("id must be 3–40 lowercase letters, digits or underscores")
-    if not isinstance(payload, str) or not payload.startswith("/"):
-        bad("payload must be a Rasa intent payload starting with '/'")
-    elif len(payload.encode()) > MAX_PAYLOAD_BYTES:
-        bad(f"payload is longer than {MAX_PAYLOAD_BYTES} bytes (Telegram's limit)")
-    title = _localised(raw.get("title"), "title", bad)
-    if len(problems) > before:
-        return None
-    return MenuEntry(id=raw["id"], payload=payload, title=title)
-
-
-def _check_catalogue(facts: list[Fact], menu: list[MenuEntry], problems: list[Problem]) -> None:
-    seen: dict[str, str] = {}
-    for fact in facts:
-        if fact.id in seen:
-            problems.append(Problem(fact.file, f"fact '{fact.id}'",
-                                    f"duplicate id (first defined in {seen[fact.id]})"))
-        else:
-            seen[fact.id] = fact.file
-    for fact in facts:
-        for other in fact.related:
-            if other not in seen:
-                problems.append(Problem(fact.file, f"fact '{fact.id}'",
-                                        f"related fact '{other}' does not exist"))
-            elif other == fact.id:
-                problems.append(Problem(fact.file, f"fact '{fact.id}'", "is related to itself"))
-    _check_unique(((m.id, "menu entry") for m in menu), problems)
+def _check_catalogue(items: dict[str, list[tuple[Any, str]]], sources_dir: Path,
+                     problems: list[Problem]) -> None:
+    facts: list[tuple[Fact, str]] = items["facts"]
+    groups: list[tuple[Group, str]] = items["groups"]
     if not facts:
         problems.append(Problem("facts", "catalogue", "no facts defined"))
 
+    def bad(file: str, label: str) -> Callable[[str], None]:
+        return lambda message: problems.append(Problem(file, label, message))
 
-def _check_unique(items: Iterable[tuple[str, str]], problems: list[Problem]) -> None:
-    seen: set[str] = set()
-    for item_id, kind in items:
+    answers = _unique_ids([(f.id, file, "fact") for f, file in facts] +
+                          [(g.id, file, "group") for g, file in groups], problems)
+    entity_names = _unique_ids([(e.name, file, "entity") for e, file in items["entities"]],
+                               problems)
+    source_texts = _source_texts(items["sources"], sources_dir, problems)
+    _unique_ids([(m.id, file, "menu entry") for m, file in items["menu"]], problems)
+    _unique_ids([(q.id, file, "question type") for q, file in items["question_types"]], problems)
+    _check_aliases(items["entities"], problems)
+    _check_examples([(f"fact '{f.id}'", f.examples, file) for f, file in facts] +
+                    [(f"group '{g.id}'", g.examples, file) for g, file in groups], problems)
+    fact_ids = {f.id for f, _ in facts}
+    for fact, file in facts:
+        report = bad(file, f"fact '{fact.id}'")
+        for other in fact.related:
+            if other == fact.id:
+                report("is related to itself")
+            elif other not in answers:
+                report(f"related: '{other}' is not a fact or group")
+        for name in fact.entities:
+            if name not in entity_names:
+                report(f"entities: '{name}' is not in entities.yml")
+        for citation in fact.sources:
+            text = source_texts.get(citation.source)
+            if citation.source not in source_texts:
+                report(f"sources: '{citation.source}' is not in sources.yml")
+            for quote in citation.quotes:
+                if text is not None and normalise_space(quote) not in text:
+                    report(f"sources: quote not found verbatim in '{citation.source}': "
+                           f"{quote[:80]!r}")
+        for lang in config.LANGUAGES:
+            if _CONTACT_DETAIL.search(fact.statement[lang]):
+                report(f"statement.{lang}: contains what looks like a phone number or e-mail")
+        _check_payload(fact.id, report)
+    for group, file in groups:
+        report = bad(file, f"group '{group.id}'")
+        for member in group.facts:
+            if member not in fact_ids:
+                report(f"facts: '{member}' is not a fact")
+        _check_payload(group.id, report)
+    for entry, file in items["menu"]:
+        if entry.answer not in answers:
+            bad(file, f"menu entry '{entry.id}'")(f"answer: '{entry.answer}' is not a fact or group")
+
+
+def _unique_ids(entries: list[tuple[str, str, str]], problems: list[Problem]) -> set[str]:
+    seen: dict[str, str] = {}
+    for item_id, file, kind in entries:
         if item_id in seen:
-            problems.append(Problem("menu", f"{kind} '{item_id}'", "duplicate id"))
-        seen.add(item_id)
+            problems.append(Problem(file, f"{kind} '{item_id}'",
+                                    f"duplicate id (first defined in {seen[item_id]})"))
+        else:
+            seen[item_id] = file
+    return set(seen)
+
+
+def _check_payload(answer_id: str, report: Callable[[str], None]) -> None:
+    payload = answer_payload(answer_id)
+    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+        report(f"id too long: its follow-up payload {payload!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
+
+
+def _check_examples(owners: list[tuple[str, Any, str]], problems: list[Problem]) -> None:
+    """An example question may belong to one fact or group only: a copy would teach both."""
+    seen: dict[str, str] = {}
+    for label, examples, file in owners:
+        for lang, texts in examples.items():
+            for text in texts:
+                key = normalise_space(text).casefold()
+                if key in seen and seen[key] != label:
+                    problems.append(Problem(file, label, f"examples.{lang}: {text!r} is also an "
+                                            f"example of {seen[key]}"))
+                seen.setdefault(key, label)
+
+
+def _check_aliases(entities: list[tuple[Entity, str]], problems: list[Problem]) -> None:
+    owner: dict[str, str] = {}
+    for entity, file in entities:
+        for form in entity.forms():
+            key = form.casefold()
+            if key in owner and owner[key] != entity.name:
+                problems.append(Problem(file, f"entity '{entity.name}'",
+                                        f"alias {form!r} also names '{owner[key]}'"))
+            owner.setdefault(key, entity.name)
+
+
+def _source_texts(sources: list[tuple[SourceDocument, str]], folder: Path,
+                  problems: list[Problem]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for source, file in sources:
+        path = folder / source.file
+        try:
+            texts[source.id] = normalise_space(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            problems.append(Problem(file, f"source '{source.id}'",
+                                    f"file: cannot read {path}: {error.strerror}"))
+    return texts

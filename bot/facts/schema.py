@@ -1,75 +1,280 @@
-"""What a fact is: the typed shape every facts file is validated into.
+"""What the facts files hold: typed models every file is validated into (pydantic 1.10).
 
 Facts are content, so they live in YAML under ``data/facts/``; these classes only describe them.
-Each localised field holds exactly the languages in ``bot.config.LANGUAGES``.
+pydantic does the per-field checks (types, required fields, unknown fields, the languages of every
+localised text), so a bad edit is reported with its file, item id and field path without
+hand-written checks. Only checks across items (ids, references, quotes against the source text)
+live in ``bot.facts.loader``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
 
-#: Kinds of fact the product distinguishes (the issue's taxonomy).
+from pydantic import BaseModel, Extra, Field, validator
+
+from bot.config import LANGUAGES
+
+#: Kinds of fact the product distinguishes.
 TOPICS: tuple[str, ...] = ("program", "policy", "organisation", "person", "event", "related_news")
-
-Localised = dict[str, str]
-#: Entity that names one fact in a follow-up payload.
+#: Kinds of information a statement can give and a question can ask for (docs/facts.md).
+ANSWER_TYPES: tuple[str, ...] = (
+    "definition", "person", "organisation", "place", "date", "amount", "percentage", "count",
+    "ranking", "list", "reason", "plan", "contact", "procedure", "rate",
+)
+ENTITY_TYPES: tuple[str, ...] = ("organisation", "person", "commodity")
+#: Entity that names one fact or group in a follow-up payload.
 FACT_ENTITY = "fact"
+#: The retrieval intent whose sub-labels are fact and group ids (``ask_fact/credit_ratio_30``).
+FACT_INTENT = "ask_fact"
+#: The intent of a message that is only one or more names.
+ENTITY_INTENT = "ask_entity"
 #: Telegram's limit for callback data; every payload must fit on every channel.
 MAX_PAYLOAD_BYTES = 64
+#: Example questions each fact and group needs per language.
+MIN_EXAMPLES = 5
+
+_ID = r"^[a-z0-9_]{3,40}$"
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a fact comes from: publisher and the original (Indonesian) sentence it rests on."""
+class _Model(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+        anystr_strip_whitespace = True
 
-    publisher: str
-    quote: str
+
+def _check_languages(value: dict, what: str) -> dict:
+    missing = [lang for lang in LANGUAGES if lang not in value]
+    extra = [lang for lang in value if lang not in LANGUAGES]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing language(s) {', '.join(missing)}")
+        if extra:
+            parts.append(f"unsupported language(s) {', '.join(extra)}")
+        raise ValueError(f"{what}: {'; '.join(parts)} (need exactly {', '.join(LANGUAGES)})")
+    return value
 
 
-@dataclass(frozen=True)
-class Fact:
-    """One statement the bot may make, in every language, with its source."""
+class Localised(_Model):
+    """One text per language, none empty."""
 
-    id: str
+    id: str = Field(..., min_length=1)
+    ja: str = Field(..., min_length=1)
+    en: str = Field(..., min_length=1)
+
+    def __getitem__(self, lang: str) -> str:
+        return getattr(self, lang)
+
+
+class LocalisedList(_Model):
+    """A list of texts per language (keywords, example questions)."""
+
+    id: list[str]
+    ja: list[str]
+    en: list[str]
+
+    @validator("id", "ja", "en", each_item=True, pre=True)
+    def _text(cls, value: object) -> str:  # noqa: N805 - pydantic validator
+        if not isinstance(value, (str, int)) or not str(value).strip():
+            raise ValueError("each entry must be a non-empty text")
+        return str(value).strip()
+
+    def __getitem__(self, lang: str) -> list[str]:
+        return getattr(self, lang)
+
+    def items(self) -> list[tuple[str, list[str]]]:
+        return [(lang, self[lang]) for lang in LANGUAGES]
+
+
+class Citation(_Model):
+    """The passages of one source a statement rests on."""
+
+    source: str = Field(..., regex=_ID)
+    quotes: list[str] = Field(..., min_items=1)
+
+
+class Fact(_Model):
+    """One statement the bot may make, in every language, with its sources and example questions."""
+
+    id: str = Field(..., regex=_ID)
     topic: str
-    intents: tuple[str, ...]
+    answers: list[str] = Field(..., min_items=1)
     statement: Localised
     question: Localised
-    keywords: dict[str, tuple[str, ...]]
-    source: Source
-    entities: tuple[str, ...] = ()
-    related: tuple[str, ...] = ()
+    examples: LocalisedList
+    keywords: LocalisedList
+    sources: list[Citation] = Field(..., min_items=1)
+    entities: list[str] = []
+    related: list[str] = []
     requires_entity: bool = False
     name: Localised | None = None
-    website: str | None = None
-    file: str = field(default="", compare=False)
+    website: str | None = Field(None, regex=r"^https://\S+$")
 
-    def text(self, lang: str) -> str:
-        return self.statement[lang]
+    @validator("topic")
+    def _topic(cls, value: str) -> str:  # noqa: N805
+        if value not in TOPICS:
+            raise ValueError(f"unknown topic '{value}' (allowed: {', '.join(TOPICS)})")
+        return value
+
+    @validator("answers", each_item=True)
+    def _answer_type(cls, value: str) -> str:  # noqa: N805
+        if value not in ANSWER_TYPES:
+            raise ValueError(f"unknown answer type '{value}' (allowed: {', '.join(ANSWER_TYPES)})")
+        return value
+
+    @validator("examples")
+    def _enough_examples(cls, value: LocalisedList) -> LocalisedList:  # noqa: N805
+        return _enough(value)
+
+    @validator("requires_entity")
+    def _profile_has_subject(cls, value: bool, values: dict) -> bool:  # noqa: N805
+        if value and not values.get("entities"):
+            raise ValueError("requires_entity is set but 'entities' is empty")
+        return value
 
     def payload(self) -> str:
-        """The Rasa intent payload that asks for exactly this fact (follow-up buttons).
-
-        Plain ``/intent{"fact":"id"}`` text works on every channel; Telegram caps it at 64 bytes.
-        """
-        return f'/{self.intents[0]}{{"{FACT_ENTITY}":"{self.id}"}}'
+        return answer_payload(self.id)
 
 
-@dataclass(frozen=True)
-class MenuEntry:
-    """A topic the bot offers when greeting, helping or admitting it does not know."""
+class Group(_Model):
+    """Facts that answer a general question together ("What is the import-substitution policy?")."""
+
+    id: str = Field(..., regex=_ID)
+    facts: list[str] = Field(..., min_items=2)
+    question: Localised
+    examples: LocalisedList
+
+    @validator("examples")
+    def _enough_examples(cls, value: LocalisedList) -> LocalisedList:  # noqa: N805
+        return _enough(value)
+
+    def payload(self) -> str:
+        return answer_payload(self.id)
+
+
+class Aliases(_Model):
+    """How an entity is written: ``any`` for forms shared by every language."""
+
+    any: list[str] = []
+    id: list[str] = []
+    ja: list[str] = []
+    en: list[str] = []
+
+    def all(self) -> list[str]:
+        seen: list[str] = []
+        for form in [*self.any, *self.id, *self.ja, *self.en]:
+            if form not in seen:
+                seen.append(form)
+        return seen
+
+
+class Entity(_Model):
+    """A named organisation, person or commodity, and every alias people use for it."""
+
+    name: str = Field(..., min_length=1)
+    type: str
+    aliases: Aliases = Aliases()
+
+    @validator("type")
+    def _type(cls, value: str) -> str:  # noqa: N805
+        if value not in ENTITY_TYPES:
+            raise ValueError(f"unknown entity type '{value}' (allowed: {', '.join(ENTITY_TYPES)})")
+        return value
+
+    def forms(self) -> list[str]:
+        """The canonical name and every alias, without repeats."""
+        return [self.name, *[a for a in self.aliases.all() if a != self.name]]
+
+
+class SourceDocument(_Model):
+    """A document facts rest on; its full text is kept in ``data/source/<file>``."""
+
+    id: str = Field(..., regex=_ID)
+    publisher: str = Field(..., min_length=1)
+    title: str | None = None
+    date: str | None = None
+    url: str | None = Field(None, regex=r"^https?://\S+$")
+    file: str = Field(..., min_length=1)
+
+
+class QuestionType(_Model):
+    """A kind of information a question can ask for, the words that ask for it, and how to say
+    that the sources do not give it."""
 
     id: str
-    payload: str
+    cues: LocalisedList
+    missing: Localised
+    #: Answer types that give what this question asks (default: the type itself).
+    satisfied_by: list[str] = []
+
+    @validator("id")
+    def _known(cls, value: str) -> str:  # noqa: N805
+        if value not in ANSWER_TYPES:
+            raise ValueError(f"unknown question type '{value}' (allowed: {', '.join(ANSWER_TYPES)})")
+        return value
+
+    @validator("satisfied_by", each_item=True)
+    def _known_answer(cls, value: str) -> str:  # noqa: N805
+        if value not in ANSWER_TYPES:
+            raise ValueError(f"unknown answer type '{value}' (allowed: {', '.join(ANSWER_TYPES)})")
+        return value
+
+    def satisfied(self, answers: set[str]) -> bool:
+        """Whether facts giving ``answers`` give what this question asks for."""
+        return bool(answers & ({self.id} | set(self.satisfied_by)))
+
+
+class MenuEntry(_Model):
+    """A topic the bot offers when greeting, helping or admitting its sources do not say."""
+
+    id: str = Field(..., regex=_ID)
+    answer: str = Field(..., regex=_ID)
     title: Localised
 
+    @property
+    def payload(self) -> str:
+        return answer_payload(self.answer)
 
-@dataclass(frozen=True)
-class Catalogue:
+
+class Catalogue(_Model):
     """Everything a facts folder holds, validated and ready to be stored."""
 
-    facts: tuple[Fact, ...]
-    menu: tuple[MenuEntry, ...]
+    facts: tuple[Fact, ...] = ()
+    groups: tuple[Group, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    sources: tuple[SourceDocument, ...] = ()
+    question_types: tuple[QuestionType, ...] = ()
+    menu: tuple[MenuEntry, ...] = ()
 
     def by_id(self) -> dict[str, Fact]:
         return {fact.id: fact for fact in self.facts}
+
+    def answer_ids(self) -> list[str]:
+        """Every label the fact classifier can predict: fact ids, then group ids."""
+        return [f.id for f in self.facts] + [g.id for g in self.groups]
+
+
+def answer_payload(answer_id: str) -> str:
+    """The Rasa payload that asks for exactly one fact or group (buttons, menu).
+
+    Plain ``/intent{"fact":"id"}`` text works on every channel; Telegram caps it at 64 bytes.
+    """
+    return f'/{FACT_INTENT}{{"{FACT_ENTITY}":"{answer_id}"}}'
+
+
+def _enough(value: LocalisedList) -> LocalisedList:
+    short = [lang for lang, texts in value.items() if len(texts) < MIN_EXAMPLES]
+    if short:
+        raise ValueError(f"needs at least {MIN_EXAMPLES} example questions per language; "
+                         f"too few in {', '.join(short)}")
+    return value
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_space(text: str) -> str:
+    """Collapse runs of white space (quotes are compared with the source text this way)."""
+    return _SPACE.sub(" ", text).strip()

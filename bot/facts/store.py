@@ -13,10 +13,9 @@ other databases, fall back to LIKE over the same documents.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -39,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 from bot import config
-from bot.facts.schema import Catalogue, Fact, MenuEntry, Source
+from bot.facts.schema import Catalogue, Entity, Fact, Group, MenuEntry, QuestionType, SourceDocument
 from bot.language.lexicon import is_stopword
 from bot.language.segmentation import content_words
 
@@ -51,15 +50,22 @@ facts_table = Table(
     Column("topic", String(32), nullable=False),
     Column("data", Text, nullable=False),
 )
-intents_table = Table(
-    "fact_intents", _metadata,
-    Column("fact_id", String(64), nullable=False, index=True),
-    Column("intent", String(64), nullable=False, index=True),
+groups_table = Table(
+    "fact_groups", _metadata,
+    Column("id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("data", Text, nullable=False),
 )
 entities_table = Table(
     "fact_entities", _metadata,
     Column("fact_id", String(64), nullable=False, index=True),
     Column("entity", String(128), nullable=False, index=True),
+)
+named_entities_table = Table(
+    "entities", _metadata,
+    Column("name", String(128), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("data", Text, nullable=False),
 )
 documents_table = Table(
     "fact_documents", _metadata,
@@ -67,9 +73,10 @@ documents_table = Table(
     Column("lang", String(8), nullable=False, index=True),
     Column("body", Text, nullable=False),
 )
-menu_table = Table(
-    "menu", _metadata,
-    Column("id", String(64), primary_key=True),
+#: Small lists read whole: the menu, the question types and the source documents.
+lists_table = Table(
+    "store_lists", _metadata,
+    Column("kind", String(32), nullable=False, index=True),
     Column("position", Integer, nullable=False),
     Column("data", Text, nullable=False),
 )
@@ -78,10 +85,11 @@ meta_table = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+_LIST_MODELS = {"menu": MenuEntry, "question_types": QuestionType, "sources": SourceDocument}
+#: Tables of the store's previous layouts, dropped on build.
+_OLD_TABLES = ("fact_intents", "menu")
 
 _FTS_TABLE = "facts_fts"
-#: How far the best search hit must lead the runner-up to count as a clear match.
-MIN_MARGIN = 0.2
 
 
 class StoreNotBuiltError(RuntimeError):
@@ -119,16 +127,25 @@ class FactsStore:
         built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.engine.begin() as conn:
             self._create_schema(conn)
-            for table in (intents_table, entities_table, documents_table, menu_table,
-                          facts_table, meta_table):
+            for table in (entities_table, documents_table, lists_table, facts_table, groups_table,
+                          named_entities_table, meta_table):
                 conn.execute(delete(table))
             if self.is_sqlite:
                 conn.execute(text(f"DELETE FROM {_FTS_TABLE}"))
             for position, fact in enumerate(catalogue.facts):
                 self._insert_fact(conn, position, fact)
-            for position, entry in enumerate(catalogue.menu):
-                conn.execute(insert(menu_table).values(
-                    id=entry.id, position=position, data=json.dumps(asdict(entry))))
+            rows = [{"id": g.id, "position": i, "data": g.json()}
+                    for i, g in enumerate(catalogue.groups)]
+            if rows:
+                conn.execute(insert(groups_table), rows)
+            rows = [{"name": e.name, "position": i, "data": e.json()}
+                    for i, e in enumerate(catalogue.entities)]
+            if rows:
+                conn.execute(insert(named_entities_table), rows)
+            rows = [{"kind": kind, "position": i, "data": item.json()}
+                    for kind in _LIST_MODELS for i, item in enumerate(getattr(catalogue, kind))]
+            if rows:
+                conn.execute(insert(lists_table), rows)
             conn.execute(insert(meta_table), [
                 {"key": "built_at", "value": built_at},
                 {"key": "fact_count", "value": str(len(catalogue.facts))},
@@ -136,6 +153,8 @@ class FactsStore:
         return BuildReport(len(catalogue.facts), len(catalogue.menu), built_at)
 
     def _create_schema(self, conn: Connection) -> None:
+        for old in _OLD_TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS {old}"))
         _metadata.create_all(conn)
         if self.is_sqlite:
             conn.execute(text(
@@ -145,8 +164,7 @@ class FactsStore:
 
     def _insert_fact(self, conn: Connection, position: int, fact: Fact) -> None:
         conn.execute(insert(facts_table).values(
-            id=fact.id, position=position, topic=fact.topic, data=json.dumps(_to_json(fact))))
-        conn.execute(insert(intents_table), [{"fact_id": fact.id, "intent": i} for i in fact.intents])
+            id=fact.id, position=position, topic=fact.topic, data=fact.json()))
         if fact.entities:
             conn.execute(insert(entities_table), [
                 {"fact_id": fact.id, "entity": e.casefold()} for e in fact.entities])
@@ -167,7 +185,7 @@ class FactsStore:
     def get(self, fact_id: str) -> Fact | None:
         with self._read() as conn:
             row = conn.execute(select(facts_table.c.data).where(facts_table.c.id == fact_id)).first()
-        return _from_json(row.data) if row else None
+        return Fact.parse_raw(row.data) if row else None
 
     def get_many(self, fact_ids: list[str]) -> list[Fact]:
         """Facts in the order of ``fact_ids``; unknown ids are skipped."""
@@ -176,7 +194,7 @@ class FactsStore:
         with self._read() as conn:
             rows = conn.execute(select(facts_table.c.id, facts_table.c.data)
                                 .where(facts_table.c.id.in_(fact_ids))).all()
-        by_id = {row.id: _from_json(row.data) for row in rows}
+        by_id = {row.id: Fact.parse_raw(row.data) for row in rows}
         return [by_id[i] for i in fact_ids if i in by_id]
 
     def all(self, topic: str | None = None) -> list[Fact]:
@@ -184,35 +202,61 @@ class FactsStore:
         if topic:
             query = query.where(facts_table.c.topic == topic)
         with self._read() as conn:
-            return [_from_json(row.data) for row in conn.execute(query)]
+            return [Fact.parse_raw(row.data) for row in conn.execute(query)]
 
-    def facts_for(self, intent: str, entities: list[str] | None = None) -> list[Fact]:
-        """Facts that answer ``intent``, narrowed to those about ``entities`` when any match.
+    def answer(self, answer_id: str) -> list[Fact]:
+        """The facts that answer one classifier label: a fact itself, or a group's facts."""
+        fact = self.get(answer_id)
+        if fact is not None:
+            return [fact]
+        group = self.group(answer_id)
+        return self.get_many(list(group.facts)) if group else []
 
-        A named entity with its own profile fact (``requires_entity``: one organisation, one
-        person) gets that profile. Without a matching entity, profiles are left out, so "which
-        organisations?" gets the overview rather than seven profiles.
-        """
-        wanted = {e.casefold() for e in entities or []}
+    def group(self, group_id: str) -> Group | None:
+        with self._read() as conn:
+            row = conn.execute(select(groups_table.c.data)
+                               .where(groups_table.c.id == group_id)).first()
+        return Group.parse_raw(row.data) if row else None
+
+    def groups(self) -> list[Group]:
+        with self._read() as conn:
+            rows = conn.execute(select(groups_table.c.data).order_by(groups_table.c.position))
+            return [Group.parse_raw(row.data) for row in rows]
+
+    def entities(self) -> list[Entity]:
+        with self._read() as conn:
+            rows = conn.execute(select(named_entities_table.c.data)
+                                .order_by(named_entities_table.c.position))
+            return [Entity.parse_raw(row.data) for row in rows]
+
+    def entity_card(self, name: str) -> list[Fact]:
+        """What to say about one named entity: its profile fact, else the facts about it."""
         with self._read() as conn:
             rows = conn.execute(
-                select(facts_table.c.id, facts_table.c.data)
-                .join(intents_table, intents_table.c.fact_id == facts_table.c.id)
-                .where(intents_table.c.intent == intent)
+                select(facts_table.c.data)
+                .join(entities_table, entities_table.c.fact_id == facts_table.c.id)
+                .where(entities_table.c.entity == name.casefold())
                 .order_by(facts_table.c.position)
             ).all()
-        facts = [_from_json(row.data) for row in rows]
-        if wanted:
-            about = [f for f in facts if wanted & {e.casefold() for e in f.entities}]
-            profiles = [f for f in about if f.requires_entity]
-            if profiles or about:
-                return profiles or about
-        return [f for f in facts if not f.requires_entity]
+        facts = [Fact.parse_raw(row.data) for row in rows]
+        profiles = [f for f in facts if f.requires_entity and f.entities[0] == name]
+        return profiles or [f for f in facts if not f.requires_entity]
 
     def menu(self) -> list[MenuEntry]:
+        return self._list("menu")
+
+    def question_types(self) -> list[QuestionType]:
+        return self._list("question_types")
+
+    def sources(self) -> dict[str, SourceDocument]:
+        return {source.id: source for source in self._list("sources")}
+
+    def _list(self, kind: str) -> list:
+        model = _LIST_MODELS[kind]
         with self._read() as conn:
-            rows = conn.execute(select(menu_table.c.data).order_by(menu_table.c.position)).all()
-        return [MenuEntry(**json.loads(row.data)) for row in rows]
+            rows = conn.execute(select(lists_table.c.data).where(lists_table.c.kind == kind)
+                                .order_by(lists_table.c.position))
+            return [model.parse_raw(row.data) for row in rows]
 
     def search(self, query: str, lang: str, limit: int = 5) -> list[SearchHit]:
         """Facts whose ``lang`` text contains the query's content terms, best first.
@@ -232,29 +276,11 @@ class FactsStore:
             rows = conn.execute(select(facts_table.c.id, facts_table.c.data)
                                 .where(facts_table.c.id.in_(list(candidates)))).all()
         total = sum(len(t) for t in terms)
-        facts = {row.id: _from_json(row.data) for row in rows}
+        facts = {row.id: Fact.parse_raw(row.data) for row in rows}
         hits = [SearchHit(facts[fact_id], round(sum(len(t) for t in terms if t in body) / total, 3))
                 for fact_id, body in candidates.items()]
         hits.sort(key=lambda h: -h.score)  # stable: equal scores keep FTS5's bm25 order
         return hits[:limit]
-
-    def best_match(self, query: str, lang: str, min_score: float) -> Fact | None:
-        """The one fact a query clearly points to, or None.
-
-        Used when the classifier is unsure, so it is strict: the top hit must reach
-        ``min_score``, match at least two of the query's terms, and lead the runner-up by
-        ``MIN_MARGIN``. Profiles of one person or organisation (``requires_entity``) are never
-        guessed: they mention every topic their subject touched, so they match too broadly.
-        scripts/calibrate_search.py measures these rules on held-out data.
-        """
-        hits = [h for h in self.search(query, lang, limit=8) if not h.fact.requires_entity][:2]
-        if not hits or hits[0].score < min_score:
-            return None
-        if len([t for t in search_terms(query, lang) if t in _document(hits[0].fact, lang)]) < 2:
-            return None
-        if len(hits) > 1 and hits[0].score - hits[1].score < MIN_MARGIN:
-            return None
-        return hits[0].fact
 
     def _candidates(self, conn: Connection, terms: list[str], lang: str) -> dict[str, str]:
         """fact_id → document body for every fact whose document holds at least one term."""
@@ -323,26 +349,11 @@ def _escape_like(term: str) -> str:
 
 
 def _document(fact: Fact, lang: str) -> str:
-    parts = [fact.statement[lang], fact.question[lang], " ".join(fact.keywords.get(lang, ())),
-             " ".join(fact.entities)]
+    parts = [fact.statement[lang], fact.question[lang], " ".join(fact.keywords[lang]),
+             " ".join(fact.examples[lang]), " ".join(fact.entities)]
     if fact.name:
         parts.append(fact.name[lang])
     return normalise("\n".join(parts))
-
-
-def _to_json(fact: Fact) -> dict:
-    data = asdict(fact)
-    data.pop("file", None)
-    return data
-
-
-def _from_json(raw: str) -> Fact:
-    data = json.loads(raw)
-    data["source"] = Source(**data["source"])
-    for key in ("intents", "entities", "related"):
-        data[key] = tuple(data[key])
-    data["keywords"] = {lang: tuple(words) for lang, words in data["keywords"].items()}
-    return Fact(**data)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

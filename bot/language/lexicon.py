@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from bot import config
+
 _LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +37,27 @@ def interrogatives() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def names() -> frozenset[str]:
-    """Proper names and acronyms, which carry no evidence about the message's language."""
-    return frozenset(str(word) for word in _lexicon()["names"])
+    """Proper names and acronyms, which carry no evidence about the message's language.
+
+    The names of the entities the facts know come from the one list of them,
+    ``data/facts/entities.yml`` (its ``any`` aliases: forms written the same in every language);
+    ``lexicon.yml`` adds only names no fact is about (countries, cities, acronyms).
+    """
+    words = {str(word).casefold() for word in _lexicon()["names"]}
+    for form in entity_names():
+        words.update(_LATIN_WORD.findall(form.casefold()))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def entity_names() -> tuple[str, ...]:
+    """Every language-neutral alias (``aliases.any``) in the facts' entities file."""
+    path = config.facts_dir() / "entities.yml"
+    if not path.exists():
+        return ()
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(str(form) for entity in document.get("entities", [])
+                 for form in (entity.get("aliases") or {}).get("any", []))
 
 
 @lru_cache(maxsize=1)
@@ -52,3 +75,9 @@ def _stopwords() -> frozenset[str]:
 def is_stopword(word: str) -> bool:
     """True for grammar words that carry no topic (left out of search queries)."""
     return word in _stopwords()
+
+
+@lru_cache(maxsize=1)
+def name_fillers() -> frozenset[str]:
+    """Words that may stand next to names in a message that asks about nothing but those names."""
+    return frozenset(str(word).casefold() for word in _lexicon().get("name_fillers", []))

@@ -1,0 +1,155 @@
+"""Which facts answer a question, and whether they answer what was asked.
+
+Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions (docs/evaluation.md):
+
+1. the intent: ``ask_fact`` (a question the facts may answer), ``ask_entity`` (only names),
+   ``out_of_scope`` (trained on near-domain questions the sources cannot answer), or the NLU
+   fallback when the intent classifier is unsure;
+2. Rasa's ResponseSelector over the facts' example questions: the fact or group it picks, and its
+   confidence (below ``BOT_ANSWER_MIN_CONFIDENCE`` nothing is stated);
+3. the question types asked (``question_types.yml``: an amount, a date, a future event, a contact,
+   a person not named ...) against the ``answers`` the chosen facts declare: a fact that does not
+   give what was asked is offered as a button, never stated as the answer.
+
+Facts named by a button payload (the ``fact`` entity) are answered as asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answering.question_types import asked_types
+from bot.facts.schema import ENTITY_INTENT, FACT_ENTITY, FACT_INTENT, Fact, Group, QuestionType
+from bot.facts.store import FactsStore
+
+#: Entity types that name what a question is about.
+SUBJECT_ENTITIES = ("organisation", "person", "commodity")
+#: How many closest facts a "my sources don't say" reply offers as buttons.
+MAX_OFFERS = 3
+#: A ResponseSelector candidate below this confidence is not worth offering as a button either.
+MIN_OFFER_CONFIDENCE = 0.05
+
+Answerable = Fact | Group
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to reply. ``kind``:
+
+    - ``answer``: state ``facts``;
+    - ``cards``: the message was only names; state each entity's card (``facts``);
+    - ``not_in_sources``: the sources do not answer what was asked (``missing`` names it when a
+      question type says what); ``offers`` are the closest facts, as buttons only;
+    - ``unknown``: nothing near the facts; the caller offers the topic menu.
+    """
+
+    kind: str
+    facts: tuple[Fact, ...] = ()
+    missing: tuple[QuestionType, ...] = ()
+    offers: tuple[Answerable, ...] = ()
+    more: tuple[Answerable, ...] = field(default=())  # follow-ups after an answer
+    label: str | None = None
+    confidence: float = 0.0
+
+
+def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
+           max_facts: int = 3, question_types: list[QuestionType] | None = None) -> Decision:
+    """The decision for one message, from its NLU parse (Rasa's ``latest_message``).
+
+    ``question_types`` defaults to the store's; the evaluation passes ``[]`` to measure what they
+    add.
+    """
+    text = parse.get("text") or ""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    named_answers = _entity_values(parse, FACT_ENTITY)
+    if named_answers:
+        facts = _unique(f for answer_id in named_answers for f in store.answer(answer_id))
+        if facts:
+            return _answer(facts, store, max_facts, label=named_answers[0], confidence=1.0)
+    subjects = _entity_values(parse, *SUBJECT_ENTITIES)
+    ranking = fact_ranking(parse)
+    if intent == ENTITY_INTENT and subjects:
+        cards = _unique(f for name in subjects for f in store.entity_card(name))
+        if cards:
+            return Decision("cards", facts=tuple(cards[:max_facts]),
+                            more=tuple(_related(cards, store)), confidence=1.0)
+    if question_types is None:
+        question_types = store.question_types()
+    asked = asked_types(text, question_types)
+    if intent == FACT_INTENT and ranking:
+        label, confidence = ranking[0]
+        facts = store.answer(label)
+        given = {answer for fact in facts for answer in fact.answers}
+        missing = tuple(q for q in asked if not q.satisfied(given))
+        if facts and not missing and confidence >= min_confidence:
+            return _answer(facts, store, max_facts, label=label, confidence=confidence)
+        return Decision("not_in_sources", missing=missing,
+                        offers=tuple(_offers(ranking, subjects, store)), label=label,
+                        confidence=confidence)
+    if subjects or asked:
+        return Decision("not_in_sources", missing=tuple(asked),
+                        offers=tuple(_offers(ranking, subjects, store)))
+    return Decision("unknown")
+
+
+def fact_ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:
+    """The ResponseSelector's ranking of fact and group ids, best first."""
+    selector = (parse.get("response_selector") or {}).get(FACT_INTENT) or {}
+    ranking = []
+    for entry in selector.get("ranking") or []:
+        key = entry.get("intent_response_key") or ""
+        if key.startswith(FACT_INTENT + "/"):
+            ranking.append((key.split("/", 1)[1], float(entry.get("confidence") or 0.0)))
+    return ranking
+
+
+def _answer(facts: list[Fact], store: FactsStore, max_facts: int, *, label: str,
+            confidence: float) -> Decision:
+    stated, rest = facts[:max_facts], facts[max_facts:]
+    more = _unique([*rest, *_related(stated, store)])
+    return Decision("answer", facts=tuple(stated), more=tuple(more), label=label,
+                    confidence=confidence)
+
+
+def _related(facts: list[Fact], store: FactsStore) -> list[Answerable]:
+    shown = {f.id for f in facts}
+    ids = [other for fact in facts for other in fact.related if other not in shown]
+    return _unique(item for answer_id in dict.fromkeys(ids) for item in _item(answer_id, store))
+
+
+def _offers(ranking: list[tuple[str, float]], subjects: list[str],
+            store: FactsStore) -> list[Answerable]:
+    """Closest facts to offer as buttons: the named entities' cards, then the selector's best."""
+    items: list[Answerable] = [f for name in subjects for f in store.entity_card(name)[:1]]
+    for label, confidence in ranking:
+        if confidence >= MIN_OFFER_CONFIDENCE:
+            items.extend(_item(label, store))
+    return _unique(items)[:MAX_OFFERS]
+
+
+def _item(answer_id: str, store: FactsStore) -> list[Answerable]:
+    fact = store.get(answer_id)
+    if fact is not None:
+        return [fact]
+    group = store.group(answer_id)
+    return [group] if group else []
+
+
+def _entity_values(parse: dict[str, Any], *types: str) -> list[str]:
+    values: list[str] = []
+    for entity in parse.get("entities") or []:
+        value = entity.get("value")
+        if entity.get("entity") in types and isinstance(value, str) and value not in values:
+            values.append(value)
+    return values
+
+
+def _unique(items: Any) -> list:
+    seen: set[str] = set()
+    result = []
+    for item in items:
+        if item.id not in seen:
+            seen.add(item.id)
+            result.append(item)
+    return result

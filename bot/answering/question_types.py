@@ -1,0 +1,38 @@
+"""What kind of information a question asks for, from the cue words in ``question_types.yml``.
+
+Cues of every language are tried, so a mixed-language question is still read. Latin-script cues
+match whole words or phrases; Japanese cues, written without spaces, match anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from bot.facts.schema import QuestionType
+
+_LATIN_EDGE = "0-9a-z\u00c0-\u024f"
+
+
+def asked_types(text: str, question_types: list[QuestionType]) -> list[QuestionType]:
+    """The question types whose cues appear in ``text``, in the order the file lists them."""
+    sample = unicodedata.normalize("NFKC", text or "").casefold()
+    found = []
+    for question_type in question_types:
+        cues = tuple(cue for _, texts in question_type.cues.items() for cue in texts)
+        if _pattern(cues).search(sample):
+            found.append(question_type)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    parts = []
+    for cue in sorted({unicodedata.normalize("NFKC", c).casefold() for c in cues}, key=len,
+                      reverse=True):
+        body = re.escape(cue).replace(r"\ ", r"\s+")
+        before = f"(?<![{_LATIN_EDGE}])" if re.match(f"[{_LATIN_EDGE}]", cue) else ""
+        after = f"(?![{_LATIN_EDGE}])" if re.search(f"[{_LATIN_EDGE}]$", cue) else ""
+        parts.append(before + body + after)
+    return re.compile("|".join(parts) or r"(?!x)x")

@@ -1,0 +1,74 @@
+"""Knowledge grows by data alone: a fact added to the facts files is answered in three languages
+after `build` and training, with no edit to domain.yml, data/nlu/ or Python.
+
+In a temporary copy of the project, the fixture fact (tests/fixtures/new_fact/, clearly marked as
+test data and never shipped) is added with its own source text; the facts are built (which
+regenerates the training data), a model is trained, and the bot is asked over REST with
+questions that are not among the fact's examples. Slow (it trains a model): marked `servers`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from tests.conftest import ROOT
+from tests.servers import running_bot
+
+pytestmark = pytest.mark.servers
+FIXTURE = Path(__file__).parent / "fixtures" / "new_fact"
+QUESTIONS = {
+    "id": "Tolong jelaskan pameran kerajinan bambu untuk UMKM itu",
+    "ja": "竹の工芸展について詳しく知りたいです",
+    "en": "Could you explain the bamboo craft fair for small businesses?",
+}
+
+
+def _copy_project(target: Path) -> Path:
+    for name in ("config.yml", "domain.yml", "endpoints.yml", "credentials.yml"):
+        shutil.copy(ROOT / name, target / name)
+    shutil.copytree(ROOT / "data", target / "data",
+                    ignore=shutil.ignore_patterns("generated"))
+    shutil.copy(FIXTURE / "test_fixture.yml", target / "data" / "facts" / "test_fixture.yml")
+    shutil.copy(FIXTURE / "test_fixture_press_release.txt", target / "data" / "source")
+    return target
+
+
+def test_a_fact_added_as_data_is_answered_in_three_languages(tmp_path, monkeypatch):
+    (tmp_path / "project").mkdir()
+    project = _copy_project(tmp_path / "project")
+    env = {**os.environ, "FACTS_DIR": str(project / "data" / "facts"),
+           "SOURCES_DIR": str(project / "data" / "source"),
+           "GENERATED_DATA_DIR": str(project / "data" / "generated"),
+           "FACTS_DB_URL": f"sqlite:///{tmp_path / 'build.db'}"}
+    python = sys.executable
+    subprocess.run([python, "-m", "bot.facts", "build"], cwd=project, env=env, check=True)
+    generated = yaml.safe_load((project / "data" / "generated" / "facts.yml").read_text("utf-8"))
+    assert any(b.get("intent") == "ask_fact/test_fixture_bamboo_fair" for b in generated["nlu"])
+    for lang, question in QUESTIONS.items():
+        fixture = yaml.safe_load((FIXTURE / "test_fixture.yml").read_text("utf-8"))
+        assert question not in fixture["facts"][0]["examples"][lang]
+    rasa = str(Path(python).with_name("rasa"))
+    trained = subprocess.run(
+        [rasa, "train", "--fixed-model-name", "fixture", "--out", str(project / "models")],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+
+    monkeypatch.setenv("SOURCES_DIR", env["SOURCES_DIR"])
+    with running_bot(tmp_path / "servers", facts_dir=project / "data" / "facts",
+                     model=project / "models" / "fixture.tar.gz") as bot:
+        for lang, question in QUESTIONS.items():
+            reply = requests.post(bot.rest_url, json={"sender": f"fixture-{lang}-{time.time_ns()}",
+                                                      "message": question}, timeout=60)
+            text = "\n".join(r.get("text", "") for r in reply.json())
+            statement = bot.store.get("test_fixture_bamboo_fair").statement[lang]
+            assert statement in text, (lang, text)
+            assert "TEST FIXTURE, Test fixture press release" in text  # its source, named
