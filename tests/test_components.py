@@ -145,3 +145,13 @@ def test_name_only_message_sets_ask_entity(extractor):
                           ENTITIES: extractor.extract("中小機構の予算は？")})
     component.process([other])
     assert other.get(INTENT)["name"] == "ask_fact"
+
+
+def test_name_only_message_corrects_ask_entity_when_more_than_names(extractor):
+    component = NameOnlyMessage.create({}, None, None, None)
+    ranking = [{"name": "ask_entity", "confidence": 0.6}, {"name": "ask_fact", "confidence": 0.3}]
+    message = Message(data={TEXT: "Which fishery products are mentioned?", INTENT: ranking[0],
+                            "intent_ranking": ranking,
+                            ENTITIES: extractor.extract("Which fishery products are mentioned?")})
+    component.process([message])
+    assert message.get(INTENT)["name"] == "ask_fact"

@@ -114,8 +114,14 @@ def _answer(facts: list[Fact], store: FactsStore, max_facts: int, *, label: str,
 
 def _related(facts: list[Fact], store: FactsStore) -> list[Answerable]:
     shown = {f.id for f in facts}
-    ids = [other for fact in facts for other in fact.related if other not in shown]
-    return _unique(item for answer_id in dict.fromkeys(ids) for item in _item(answer_id, store))
+    ids = list(dict.fromkeys(other for fact in facts for other in fact.related if other not in shown))
+    found = {fact.id: fact for fact in store.get_many(ids)}
+    items: list[Answerable] = []
+    for answer_id in ids:
+        item = found.get(answer_id) or store.group(answer_id)
+        if item is not None:
+            items.append(item)
+    return _unique(items)
 
 
 def _offers(ranking: list[tuple[str, float]], subjects: list[str],

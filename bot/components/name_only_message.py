@@ -4,7 +4,9 @@ Such a message asks "what do you know about this?", but an intent classifier tra
 sees too little in it and often falls back to "I don't know". After the lookup extractor has found
 the names, this component checks whether anything else is left (besides punctuation and the filler
 words of ``lexicon.yml``: "tentang", "と", "about" ...); if not, it sets the intent ``ask_entity``
-with full confidence, and the action answers with each entity's card.
+with full confidence, and the action answers with each entity's card. The classifier also learns
+``ask_entity`` from the entities' aliases (generated training data); when it predicts it for a
+message that holds more than names ("credit ratio target for 2024?"), the next intent is used.
 """
 
 from __future__ import annotations
@@ -73,11 +75,13 @@ class NameOnlyMessage(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if not only_names(message.get(TEXT) or "", message.get(ENTITIES) or []):
-                continue
-            intent = {INTENT_NAME_KEY: ENTITY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [intent, *[r for r in message.get(INTENT_RANKING_KEY) or []
-                                 if r.get(INTENT_NAME_KEY) != ENTITY_INTENT]]
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                       if r.get(INTENT_NAME_KEY) != ENTITY_INTENT]
+            if only_names(message.get(TEXT) or "", message.get(ENTITIES) or []):
+                intent = {INTENT_NAME_KEY: ENTITY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                message.set(INTENT, intent, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == ENTITY_INTENT and ranking:
+                message.set(INTENT, ranking[0], add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -5,9 +5,16 @@ Priority, highest first:
 2. the message's own clear signal (``detect_language``);
 3. the conversation's language so far (stickiness: "ok", "IFC?" and emoji change nothing);
 4. the channel's hint for a first message (Telegram's ``language_code``, the browser language);
-5. the configured default (English).
+5. a first message's most likely language (reason ``"guessed"``, ``most_likely_language``): only
+   when there is no conversation language and no usable hint, so "hai", "kredit UMKM" or
+   "rumput laut" as a first message is answered in Indonesian although it gives no clear signal;
+   names, acronyms, emoji and coin-flip guesses give none ("SMRJ", "IFC?", "ok");
+6. the configured default (English).
 The NLU component calls it per message (without a conversation, so only 1–2 can fire there) and
 the session-start action calls it with the channel hint; both therefore follow the same rules.
+A guess is weaker evidence than a clear signal: ``"guessed"`` is not one of ``MESSAGE_REASONS``,
+so it never changes a conversation's language (the NLU component adds no ``language`` entity for
+it); within a conversation a short ambiguous message keeps the conversation's language.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass
 
 from bot import config
 from bot.language import lexicon
-from bot.language.detection import detect_language
+from bot.language.detection import detect_language, guess_language
 
 SWITCH_INTENT = "switch_language"
 #: Reasons that come from the message itself; only these change a conversation's language.
@@ -28,7 +35,7 @@ MESSAGE_REASONS = frozenset({"requested", "detected"})
 @dataclass(frozen=True)
 class Resolution:
     language: str
-    reason: str  # "requested", "detected", "conversation", "hint" or "default"
+    reason: str  # "requested", "detected", "conversation", "hint", "guessed" or "default"
 
 
 def resolve_language(
@@ -51,6 +58,9 @@ def resolve_language(
     hinted = language_from_hint(hint)
     if hinted:
         return Resolution(hinted, "hint")
+    guessed = guess_language(text).language
+    if guessed in config.LANGUAGES:
+        return Resolution(guessed, "guessed")
     return Resolution(config.default_language(), "default")
 
 
