@@ -20,6 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import MESSAGE_REASONS, detect_language, resolve_language
+from bot.language.detection import most_likely_language
 
 LANGUAGE_ENTITY = "language"
 
@@ -37,6 +38,7 @@ class LanguageResolver(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> LanguageResolver:
         detect_language("warm up the language detector")  # loads langdetect profiles once
+        most_likely_language("warm up the short-text detector")  # builds lingua once (~0.3 s)
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:

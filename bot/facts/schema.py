@@ -20,7 +20,7 @@ TOPICS: tuple[str, ...] = ("program", "policy", "organisation", "person", "event
 #: Kinds of information a statement can give and a question can ask for (docs/facts.md).
 ANSWER_TYPES: tuple[str, ...] = (
     "definition", "person", "organisation", "place", "date", "amount", "percentage", "count",
-    "ranking", "list", "reason", "plan", "contact", "procedure", "rate",
+    "ranking", "list", "reason", "plan", "contact", "procedure", "rate", "day", "name", "outcome",
 )
 ENTITY_TYPES: tuple[str, ...] = ("organisation", "person", "commodity")
 #: Entity that names one fact or group in a follow-up payload.
@@ -203,16 +203,17 @@ class QuestionType(_Model):
     """A kind of information a question can ask for, the words that ask for it, and how to say
     that the sources do not give it."""
 
-    id: str
+    id: str = Field(..., regex=_ID)
     cues: LocalisedList
     missing: Localised
-    #: Answer types that give what this question asks (default: the type itself).
+    #: Answer types that give what this question asks (default: the answer type of the same id).
     satisfied_by: list[str] = []
 
-    @validator("id")
-    def _known(cls, value: str) -> str:  # noqa: N805
-        if value not in ANSWER_TYPES:
-            raise ValueError(f"unknown question type '{value}' (allowed: {', '.join(ANSWER_TYPES)})")
+    @validator("satisfied_by", always=True)
+    def _default(cls, value: list[str], values: dict) -> list[str]:  # noqa: N805
+        if not value and values.get("id") not in ANSWER_TYPES:
+            raise ValueError(f"'{values.get('id')}' is not an answer type, so satisfied_by must list "
+                             f"the answer types that give it (allowed: {', '.join(ANSWER_TYPES)})")
         return value
 
     @validator("satisfied_by", each_item=True)
