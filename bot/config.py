@@ -64,7 +64,7 @@ def answer_min_confidence() -> float:
 
     Calibrated on held-out data by ``scripts/evaluate_answers.py`` (docs/evaluation.md).
     """
-    return float(_env("BOT_ANSWER_MIN_CONFIDENCE", "0.5"))
+    return float(_env("BOT_ANSWER_MIN_CONFIDENCE", "0.3"))
 
 
 def telegram_settings() -> dict[str, str]:

@@ -67,6 +67,9 @@ class Localised(_Model):
     def __getitem__(self, lang: str) -> str:
         return getattr(self, lang)
 
+    def values(self) -> list[str]:
+        return [self[lang] for lang in LANGUAGES]
+
 
 class LocalisedList(_Model):
     """A list of texts per language (keywords, example questions)."""
