@@ -117,15 +117,11 @@ class Fact(_Model):
 
     @validator("topic")
     def _topic(cls, value: str) -> str:  # noqa: N805
-        if value not in TOPICS:
-            raise ValueError(f"unknown topic '{value}' (allowed: {', '.join(TOPICS)})")
-        return value
+        return _one_of(value, TOPICS, "topic")
 
     @validator("answers", each_item=True)
     def _answer_type(cls, value: str) -> str:  # noqa: N805
-        if value not in ANSWER_TYPES:
-            raise ValueError(f"unknown answer type '{value}' (allowed: {', '.join(ANSWER_TYPES)})")
-        return value
+        return _one_of(value, ANSWER_TYPES, "answer type")
 
     @validator("examples")
     def _enough_examples(cls, value: LocalisedList) -> LocalisedList:  # noqa: N805
@@ -182,9 +178,7 @@ class Entity(_Model):
 
     @validator("type")
     def _type(cls, value: str) -> str:  # noqa: N805
-        if value not in ENTITY_TYPES:
-            raise ValueError(f"unknown entity type '{value}' (allowed: {', '.join(ENTITY_TYPES)})")
-        return value
+        return _one_of(value, ENTITY_TYPES, "entity type")
 
     def forms(self) -> list[str]:
         """The canonical name and every alias, without repeats."""
@@ -221,9 +215,7 @@ class QuestionType(_Model):
 
     @validator("satisfied_by", each_item=True)
     def _known_answer(cls, value: str) -> str:  # noqa: N805
-        if value not in ANSWER_TYPES:
-            raise ValueError(f"unknown answer type '{value}' (allowed: {', '.join(ANSWER_TYPES)})")
-        return value
+        return _one_of(value, ANSWER_TYPES, "answer type")
 
     def satisfied(self, answers: set[str]) -> bool:
         """Whether facts giving ``answers`` give what this question asks for."""
@@ -266,6 +258,12 @@ def answer_payload(answer_id: str) -> str:
     Plain ``/intent{"fact":"id"}`` text works on every channel; Telegram caps it at 64 bytes.
     """
     return f'/{FACT_INTENT}{{"{FACT_ENTITY}":"{answer_id}"}}'
+
+
+def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} '{value}' (allowed: {', '.join(allowed)})")
+    return value
 
 
 def _enough(value: LocalisedList) -> LocalisedList:
