@@ -102,7 +102,7 @@ async def test_contact_question_offers_the_official_website_labelled_as_not_from
 async def test_low_confidence_states_nothing_and_offers_the_closest(store, dispatcher, domain,
                                                                    tracker_for):
     tracker = tracker_for("apa kabar lada?", intent="ask_fact", language="id",
-                          facts=[("pepper_export_japan", 0.3), ("commodity_downstreaming", 0.2)])
+                          facts=[("pepper_export_japan", 0.2), ("commodity_downstreaming", 0.1)])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert _responses(dispatcher) == ["utter_sources_dont_answer", "utter_closest_facts"]
     titles = [b["title"] for b in dispatcher.messages[1]["buttons"]]
