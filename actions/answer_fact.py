@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.conversation import button, conversation_language, decision, store
 from actions.menu import show_menu
 from bot.answering import Decision
-from bot.facts import Fact, StoreNotBuiltError
+from bot.facts import Fact, SourceDocument, StoreNotBuiltError
 
 #: The question type whose answer would be contact details; official websites are offered then.
 CONTACT = "contact"
@@ -41,8 +41,9 @@ class ActionAnswerFact(Action):
 def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str) -> None:
     """Every reply that rests on the facts goes through here (answer, cards, "don't say")."""
     if result.kind in ("answer", "cards"):
+        sources = store().sources()
         for fact in result.facts:
-            send_fact(dispatcher, fact, lang)
+            send_fact(dispatcher, fact, lang, sources)
         _send_websites(dispatcher, result.facts, lang)
         if result.more:
             dispatcher.utter_message(response="utter_follow_ups",
@@ -65,9 +66,9 @@ def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str)
     show_menu(dispatcher, lang)
 
 
-def send_fact(dispatcher: CollectingDispatcher, fact: Fact, lang: str) -> None:
+def send_fact(dispatcher: CollectingDispatcher, fact: Fact, lang: str,
+              sources: dict[str, SourceDocument]) -> None:
     """One fact as one message: the statement in ``lang`` and the sources it rests on."""
-    sources = store().sources()
     parts = []
     for citation in fact.sources:
         document = sources.get(citation.source)

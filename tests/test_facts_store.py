@@ -184,6 +184,12 @@ def test_answer_resolves_facts_and_groups(store, catalogue):
     assert store.answer("no_such_answer") == []
 
 
+def test_items_are_facts_and_groups_in_the_order_asked(store):
+    assert [i.id for i in store.items(["startups", "credit_ratio_30", "nope", "meeting"])] == \
+        ["startups", "credit_ratio_30", "meeting"]
+    assert store.items([]) == []
+
+
 def test_entity_card_is_the_profile_or_the_facts_about_it(store):
     assert [f.id for f in store.entity_card("SMRJ")] == ["org_smrj"]
     assert [f.id for f in store.entity_card("Nagamine Makoto")] == ["person_nagamine"]

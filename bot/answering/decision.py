@@ -114,32 +114,17 @@ def _answer(facts: list[Fact], store: FactsStore, max_facts: int, *, label: str,
 
 def _related(facts: list[Fact], store: FactsStore) -> list[Answerable]:
     shown = {f.id for f in facts}
-    ids = list(dict.fromkeys(other for fact in facts for other in fact.related if other not in shown))
-    found = {fact.id: fact for fact in store.get_many(ids)}
-    items: list[Answerable] = []
-    for answer_id in ids:
-        item = found.get(answer_id) or store.group(answer_id)
-        if item is not None:
-            items.append(item)
-    return _unique(items)
+    ids = dict.fromkeys(other for fact in facts for other in fact.related if other not in shown)
+    return store.items(list(ids))
 
 
 def _offers(ranking: list[tuple[str, float]], subjects: list[str],
             store: FactsStore) -> list[Answerable]:
     """Closest facts to offer as buttons: the named entities' cards, then the selector's best."""
     items: list[Answerable] = [f for name in subjects for f in store.entity_card(name)[:1]]
-    for label, confidence in ranking:
-        if confidence >= MIN_OFFER_CONFIDENCE:
-            items.extend(_item(label, store))
+    items += store.items([label for label, confidence in ranking
+                          if confidence >= MIN_OFFER_CONFIDENCE])
     return _unique(items)[:MAX_OFFERS]
-
-
-def _item(answer_id: str, store: FactsStore) -> list[Answerable]:
-    fact = store.get(answer_id)
-    if fact is not None:
-        return [fact]
-    group = store.group(answer_id)
-    return [group] if group else []
 
 
 def _entity_values(parse: dict[str, Any], *types: str) -> list[str]:

@@ -38,7 +38,9 @@ class LanguageResolver(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> LanguageResolver:
         detect_language("warm up the language detector")  # loads langdetect profiles once
-        most_likely_language("warm up the short-text detector")  # builds lingua once (~0.3 s)
+        # The channels of this server guess a hintless first message's language with lingua
+        # (bot.language.hints); build it (~0.3 s) when the model loads, not on a user's message.
+        most_likely_language("warm up the short-text detector")
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -49,7 +51,7 @@ class LanguageResolver(GraphComponent, EntityExtractorMixin):
     def _resolve(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-        resolution = resolve_language(text, intent=intent)
+        resolution = resolve_language(text, intent=intent, guess=False)
         if resolution.reason not in MESSAGE_REASONS:
             return
         entity = {

@@ -212,6 +212,19 @@ class FactsStore:
         group = self.group(answer_id)
         return self.get_many(list(group.facts)) if group else []
 
+    def items(self, answer_ids: list[str]) -> list[Fact | Group]:
+        """Facts and groups in the order of ``answer_ids`` (buttons); unknown ids are skipped."""
+        facts = {fact.id: fact for fact in self.get_many(answer_ids)}
+        rest = [i for i in answer_ids if i not in facts]
+        groups: dict[str, Group] = {}
+        if rest:
+            with self._read() as conn:
+                rows = conn.execute(select(groups_table.c.data)
+                                    .where(groups_table.c.id.in_(rest))).all()
+            groups = {group.id: group for group in (Group.parse_raw(row.data) for row in rows)}
+        found = {**facts, **groups}
+        return [found[i] for i in answer_ids if i in found]
+
     def group(self, group_id: str) -> Group | None:
         with self._read() as conn:
             row = conn.execute(select(groups_table.c.data)

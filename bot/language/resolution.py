@@ -44,8 +44,13 @@ def resolve_language(
     intent: str | None = None,
     current: str | None = None,
     hint: str | None = None,
+    guess: bool = True,
 ) -> Resolution:
-    """Decide the reply language for ``text`` given what else is known about the conversation."""
+    """Decide the reply language for ``text`` given what else is known about the conversation.
+
+    ``guess=False`` skips step 5: the NLU component acts only on reasons from the message itself,
+    so it need not run the short-text detector on every message only to discard its guess.
+    """
     if intent == SWITCH_INTENT:
         requested = requested_language(text)
         if requested:
@@ -58,7 +63,7 @@ def resolve_language(
     hinted = language_from_hint(hint)
     if hinted:
         return Resolution(hinted, "hint")
-    guessed = guess_language(text).language
+    guessed = guess_language(text).language if guess else None
     if guessed in config.LANGUAGES:
         return Resolution(guessed, "guessed")
     return Resolution(config.default_language(), "default")
