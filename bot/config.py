@@ -67,6 +67,13 @@ def answer_min_confidence() -> float:
     return float(_env("BOT_ANSWER_MIN_CONFIDENCE", "0.3"))
 
 
+def action_timeout() -> float:
+    """Seconds the Rasa server waits for the action server before apologising to the user
+    (``ACTION_TIMEOUT_SECONDS``, default 5). A fact turn takes ~30 ms, so only a hung or
+    overloaded action server reaches it (bot/rasa_patches.py)."""
+    return float(_env("ACTION_TIMEOUT_SECONDS", "5"))
+
+
 def telegram_settings() -> dict[str, str]:
     """The Telegram channel's settings (credentials.yml reads the same variables).
 

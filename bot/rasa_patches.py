@@ -1,8 +1,20 @@
-"""Measured fixes to Rasa 3.6.21 internals that cannot be made through its extension points.
+"""Fixes to Rasa 3.6.21 internals that cannot be made through its extension points.
 
 Applied once per Rasa server process by ``bot.components`` (the server imports our NLU components
-when it loads the model, so every process that runs the model gets them). Each fix keeps Rasa's
-behaviour and only removes a measured cost; ``tests/test_rasa_patches.py`` checks both.
+when it loads the model, so every process that runs the model gets them).
+``tests/test_rasa_patches.py`` checks each one.
+
+- **No silence when the action server fails.** Rasa's ``MessageProcessor._run_action`` logs any
+  exception from a custom action and carries on with no events, so a user whose question needs
+  the action server gets an empty reply when it is down, answers 5xx, or hangs (for up to Rasa's
+  fixed 5-minute request timeout, holding the conversation's lock all that time). Rasa has no hook
+  for this, so ``RemoteAction.run`` is wrapped: the call is bounded by ``ACTION_TIMEOUT_SECONDS``
+  and any failure is logged and answered with ``utter_facts_unavailable``, a domain response in
+  the conversation's language (the ``language`` slot is filled on the Rasa side, from the NLU's
+  language entity, so it is right without the action server). ``action_session_start`` falls back
+  to Rasa's own session start instead, silently: starting a session must never depend on the
+  action server. A 400 from the action server (an action rejecting itself) keeps Rasa's handling.
+  Once the action server is back the next turn is normal: nothing is remembered.
 
 - ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` on every custom action
   response. That function first validates the *schema* against its meta-schema, every call:
@@ -13,15 +25,38 @@ behaviour and only removes a measured cost; ``tests/test_rasa_patches.py`` check
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import (
+    ActionBotResponse,
+    ActionExecutionRejection,
+    ActionSessionStart,
+    RemoteAction,
+)
 from rasa.shared.constants import DOCS_BASE_URL
 
+from bot import config
+
+if TYPE_CHECKING:
+    from rasa.core.channels.channel import OutputChannel
+    from rasa.core.nlg import NaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+logger = logging.getLogger(__name__)
+
+#: What the user gets when a custom action cannot run (domain.yml, one text per language).
+UNAVAILABLE_RESPONSE = "utter_facts_unavailable"
+SESSION_START = "action_session_start"
+
 _applied = False
+_original_run = RemoteAction.run
 
 
 @lru_cache(maxsize=1)
@@ -44,9 +79,30 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
+async def _run_or_apologise(self: RemoteAction, output_channel: OutputChannel,
+                            nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
+                            domain: Domain) -> list[Event]:
+    timeout = config.action_timeout()
+    try:
+        return await asyncio.wait_for(_original_run(self, output_channel, nlg, tracker, domain),
+                                      timeout=timeout)
+    except ActionExecutionRejection:
+        raise
+    except Exception as error:  # noqa: BLE001 - every other failure means the user would get silence
+        reason = f"no answer within {timeout:g} s" if isinstance(error, asyncio.TimeoutError) else repr(error)
+        logger.error("Custom action '%s' failed for conversation %s (%s); %s.", self.name(),
+                     tracker.sender_id, reason,
+                     "starting the session without it" if self.name() == SESSION_START
+                     else f"answering with {UNAVAILABLE_RESPONSE}")
+    if self.name() == SESSION_START:
+        return await ActionSessionStart().run(output_channel, nlg, tracker, domain)
+    return await ActionBotResponse(UNAVAILABLE_RESPONSE).run(output_channel, nlg, tracker, domain)
+
+
 def apply() -> None:
     """Install the fixes; calling it again does nothing."""
     global _applied
     if not _applied:
         RemoteAction._validate_action_result = _validate_action_result
+        RemoteAction.run = _run_or_apologise
         _applied = True

@@ -1,10 +1,21 @@
-"""The Rasa runtime fixes keep Rasa's behaviour: valid action responses pass, invalid ones fail."""
+"""The Rasa runtime fixes: valid action responses pass and invalid ones fail as in Rasa; a custom
+action that cannot run (server down, 5xx, hanging) gets the user an apology, never silence."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
+from pathlib import Path
+
 import pytest
 from jsonschema import ValidationError
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.components  # noqa: F401 - applies the fixes, as the Rasa server does
@@ -19,8 +30,16 @@ def action() -> RemoteAction:
     return RemoteAction("action_answer_fact", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_patch_is_installed_by_importing_the_components():
     assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
+    assert RemoteAction.run is rasa_patches._run_or_apologise
 
 
 def test_valid_response_passes(action):
@@ -42,3 +61,88 @@ def test_schema_is_checked_once_not_per_call(action, monkeypatch):
     for _ in range(20):
         action._validate_action_result(VALID)
     assert calls == []
+
+
+# --- a failing action server gets the user an apology, never silence ------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(ROOT / "domain.yml")
+
+
+def _tracker(language: str | None, domain: Domain) -> DialogueStateTracker:
+    tracker = DialogueStateTracker("someone", domain.slots)
+    tracker.update(SlotSet("language", language))
+    return tracker
+
+
+async def _serve(handler) -> tuple[asyncio.AbstractServer, str]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/webhook"
+
+
+async def _hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await asyncio.sleep(30)
+
+
+async def _error_500(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.read(65536)
+    writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def _run(action_name: str, url: str, language: str | None, domain: Domain) -> list:
+    action = RemoteAction(action_name, EndpointConfig(url))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    return await action.run(CollectingOutputChannel(), nlg, _tracker(language, domain), domain)
+
+
+def _apology(domain: Domain, language: str) -> str:
+    variations = domain.responses[rasa_patches.UNAVAILABLE_RESPONSE]
+    conditional = {v["condition"][0]["value"]: v["text"] for v in variations if v.get("condition")}
+    return conditional.get(language) or next(v["text"] for v in variations if not v.get("condition"))
+
+
+@pytest.mark.parametrize("language", ["id", "ja", "en"])
+async def test_action_server_down_gets_an_apology_in_the_conversations_language(domain, language):
+    events = await _run("action_answer_fact", f"http://127.0.0.1:{free_port()}/webhook", language, domain)
+    assert [type(e) for e in events] == [BotUttered]
+    assert events[0].text == _apology(domain, language)
+
+
+async def test_action_server_error_gets_an_apology(domain):
+    server, url = await _serve(_error_500)
+    async with server:
+        events = await _run("action_answer_fact", url, "ja", domain)
+    assert [e.text for e in events] == [_apology(domain, "ja")]
+
+
+async def test_hanging_action_server_gets_an_apology_after_the_timeout(domain, monkeypatch):
+    monkeypatch.setenv("ACTION_TIMEOUT_SECONDS", "0.5")
+    server, url = await _serve(_hang)
+    async with server:
+        started = time.monotonic()
+        events = await _run("action_show_menu", url, "id", domain)
+        elapsed = time.monotonic() - started
+    assert [e.text for e in events] == [_apology(domain, "id")]
+    assert 0.4 < elapsed < 3
+
+
+async def test_session_start_does_not_need_the_action_server(domain):
+    events = await _run("action_session_start", f"http://127.0.0.1:{free_port()}/webhook", "ja", domain)
+    assert isinstance(events[0], SessionStarted)
+    assert isinstance(events[-1], ActionExecuted) and events[-1].action_name == "action_listen"
+    assert not any(isinstance(e, BotUttered) for e in events)
+
+
+async def test_an_action_rejecting_itself_keeps_rasas_handling(domain, monkeypatch):
+    async def reject(*args, **kwargs):
+        raise ActionExecutionRejection("action_answer_fact")
+    monkeypatch.setattr(rasa_patches, "_original_run", reject)
+    with pytest.raises(ActionExecutionRejection):
+        await _run("action_answer_fact", "http://127.0.0.1:1/webhook", "en", domain)
