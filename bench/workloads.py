@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.processes import ROOT
+from bot.runtime.processes import ROOT
 
 LANGUAGES = ("id", "ja", "en")
 NLU_TEST_DIR = ROOT / "tests" / "nlu"

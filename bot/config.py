@@ -74,6 +74,41 @@ def action_timeout() -> float:
     return float(_env("ACTION_TIMEOUT_SECONDS", "5"))
 
 
+def cors_origins() -> list[str]:
+    """Origins allowed to call the Rasa server from a browser on another site (``BOT_CORS_ORIGINS``,
+    space- or comma-separated, e.g. ``https://example.org``); empty: none, as the web page is
+    same-origin. ``*`` allows any site; only for a deployment that really needs it."""
+    return [origin for origin in _env("BOT_CORS_ORIGINS", "").replace(",", " ").split() if origin]
+
+
+def max_request_bytes() -> int:
+    """Largest request body the Rasa server reads (``BOT_MAX_REQUEST_BYTES``); larger: 413."""
+    return int(_env("BOT_MAX_REQUEST_BYTES", "65536"))
+
+
+def max_message_chars() -> int:
+    """Messages are cut to this many characters before NLU (``BOT_MAX_MESSAGE_CHARS``)."""
+    return int(_env("BOT_MAX_MESSAGE_CHARS", "1000"))
+
+
+def rate_limit_per_minute() -> int:
+    """Messages one sender may send in any 60 s on a public channel (``BOT_RATE_LIMIT_PER_MINUTE``;
+    0 turns the limit off)."""
+    return int(_env("BOT_RATE_LIMIT_PER_MINUTE", "20"))
+
+
+def max_connections_per_ip() -> int:
+    """Open web-chat (socket.io) connections one client address may hold
+    (``BOT_MAX_CONNECTIONS_PER_IP``; 0 turns the cap off)."""
+    return int(_env("BOT_MAX_CONNECTIONS_PER_IP", "20"))
+
+
+def web_session_secret() -> str:
+    """Key that signs web-chat session ids (``WEB_SESSION_SECRET``); empty: a random key kept in
+    ``var/web_session.key``. Replicas behind one address must share it."""
+    return _env("WEB_SESSION_SECRET", "")
+
+
 def telegram_settings() -> dict[str, str]:
     """The Telegram channel's settings (credentials.yml reads the same variables).
 
@@ -88,3 +123,47 @@ def telegram_settings() -> dict[str, str]:
         "secret_token": _env("TELEGRAM_SECRET_TOKEN", ""),
         "api_base_url": _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
     }
+
+
+def telegram_updates_db() -> Path:
+    """SQLite file of the Telegram update ids already taken (``TELEGRAM_UPDATES_DB``), so a
+    redelivered update is answered once; replicas on one machine share it. Relative paths are
+    relative to the project folder."""
+    path = Path(_env("TELEGRAM_UPDATES_DB", "var/telegram_updates.db"))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def telegram_send_max_attempts() -> int:
+    """Tries per Telegram message before it is given up and logged as lost
+    (``TELEGRAM_SEND_MAX_ATTEMPTS``)."""
+    return max(1, int(_env("TELEGRAM_SEND_MAX_ATTEMPTS", "5")))
+
+
+def telegram_send_max_wait() -> float:
+    """Seconds one answer may spend being retried (flood-control waits, backoff, slow requests)
+    before what is left of it is given up (``TELEGRAM_SEND_MAX_WAIT_SECONDS``)."""
+    return float(_env("TELEGRAM_SEND_MAX_WAIT_SECONDS", "60"))
+
+
+def telegram_send_backoff() -> float:
+    """First wait, in seconds, after a Telegram 5xx or network error; it doubles on each retry
+    (``TELEGRAM_SEND_BACKOFF_SECONDS``)."""
+    return float(_env("TELEGRAM_SEND_BACKOFF_SECONDS", "1"))
+
+
+def restart_max() -> int:
+    """Restarts of one crashed server `make run` makes within ``restart_window_seconds()``
+    (``RESTART_MAX``, default 5); at the next crash it stops both servers and exits non-zero."""
+    return int(_env("RESTART_MAX", "5"))
+
+
+def restart_window_seconds() -> float:
+    """Crashes older than this many seconds are forgotten (``RESTART_WINDOW_SECONDS``, default 300),
+    so the restart count and the backoff start again after a stable spell."""
+    return float(_env("RESTART_WINDOW_SECONDS", "300"))
+
+
+def restart_backoff_seconds() -> tuple[float, float]:
+    """Wait before restarting a crashed server: ``RESTART_BACKOFF_SECONDS`` (default 1), doubled for
+    each further crash in the window, at most ``RESTART_BACKOFF_MAX_SECONDS`` (default 30)."""
+    return float(_env("RESTART_BACKOFF_SECONDS", "1")), float(_env("RESTART_BACKOFF_MAX_SECONDS", "30"))

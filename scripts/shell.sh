@@ -10,11 +10,8 @@ if ! curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null; 
   "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" > logs/actions-shell.log 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true' EXIT
-  for _ in $(seq 1 60); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || { echo "error: action server failed; see logs/actions-shell.log" >&2; exit 1; }
-    sleep 1
-  done
+  "$VENV/bin/python" -m bot.runtime.wait "http://127.0.0.1:$ACTION_PORT/health" --pid "$pid" \
+    --log logs/actions-shell.log --name "action server" --seconds 60
 fi
 # `rasa shell` runs its own small server; keep it off the port `make run` uses.
 "$VENV/bin/rasa" shell --model models/briefing-bot.tar.gz --endpoints endpoints.yml \

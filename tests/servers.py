@@ -1,9 +1,9 @@
 """Our bot's two servers for the tests that talk to it over its channels (REST, Telegram, web).
 
-Started by ``bench.processes.start_bot``, the same code the benchmark uses, with the environment
-`make run` gives them (scripts/env.sh). Each caller gets its own facts store and tracker store in
-a temporary folder and can add environment variables (e.g. the Telegram channel's settings
-pointing at a fake Bot API).
+Started by ``bot.runtime.processes.start_bot``, the same code the benchmark and `make run` use,
+with the environment `make run` gives them (scripts/env.sh). Each caller gets its own facts store
+and tracker store in a temporary folder and can add environment variables (e.g. the Telegram
+channel's settings pointing at a fake Bot API).
 """
 
 from __future__ import annotations
@@ -13,17 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.processes import (
-    MODEL,
-    ROOT,
-    ProcessRegistry,
-    free_port,
-    http_ok,
-    project_env,
-    start_bot,
-    wait_until,
-)
 from bot.facts import FactsStore
+from bot.runtime.processes import MODEL, ROOT, ProcessRegistry, free_port, project_env, start_bot
 
 __all__ = ["ROOT", "RunningBot", "free_port", "running_bot"]
 
@@ -52,8 +43,7 @@ def running_bot(work: Path, facts_dir: Path | None = None,
     registry = ProcessRegistry()
     try:
         servers = start_bot(registry, work, env, facts_dir=facts_dir, model=model)
-        wait_until(lambda: http_ok(servers.action_health_url) and http_ok(f"{servers.base_url}/"),
-                   [servers.actions, servers.rasa], 180, "both servers up")
-        yield RunningBot(servers.base_url, servers.store, work)
+        servers.wait_healthy(180)
+        yield RunningBot(servers.base_url, FactsStore(servers.facts_db_url), work)
     finally:
         registry.stop_all()

@@ -96,6 +96,11 @@ class StoreNotBuiltError(RuntimeError):
     """The store has no facts yet: run ``python -m bot.facts build``."""
 
 
+class StoreUnreadableError(StoreNotBuiltError):
+    """The store is missing, empty or corrupt (:meth:`FactsStore.open_checked`); the message names it
+    and the command that rebuilds it."""
+
+
 @dataclass(frozen=True)
 class SearchHit:
     """A fact found by text search, with the share of the query's terms it contains (0–1)."""
@@ -119,6 +124,50 @@ class FactsStore:
         _ensure_sqlite_folder(self.url)
         self.engine = _engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+
+    @classmethod
+    def open_checked(cls, url: str | None = None) -> FactsStore:
+        """The store at ``url``, after checking it can answer: the SQLite file exists (it is not
+        created), passes ``PRAGMA quick_check``, has every table and as many readable facts as its
+        build recorded. Raises :class:`StoreUnreadableError` otherwise (the action server refuses
+        to start on it, rather than answer every question with "I don't know")."""
+        url = url or config.facts_db_url()
+        shown = _shown_url(url)
+
+        def unreadable(reason: str) -> StoreUnreadableError:
+            return StoreUnreadableError(
+                f"facts store {shown} is missing or unreadable ({reason}); rebuild it with "
+                "`make facts` (python -m bot.facts build)")
+
+        path = _sqlite_path(url)
+        if path is not None and not path.is_file():
+            raise unreadable("no such file")
+        if path is not None and path.stat().st_size == 0:
+            raise unreadable("empty file")
+        store = cls(url)
+        try:
+            with store.engine.connect() as conn:
+                if store.is_sqlite:
+                    problems = [row[0] for row in conn.execute(text("PRAGMA quick_check"))]
+                    if problems != ["ok"]:
+                        raise unreadable("; ".join(map(str, problems[:3])))
+                    conn.execute(text(f"SELECT count(*) FROM {_FTS_TABLE}"))
+                for table in _metadata.sorted_tables:
+                    conn.execute(select(table).limit(1))
+                recorded = conn.execute(select(meta_table.c.value)
+                                        .where(meta_table.c.key == "fact_count")).scalar()
+            facts = store.all()
+            store.menu()
+        except StoreUnreadableError:
+            raise
+        except Exception as error:  # no such table, not a database, unparsable rows, ...
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise unreadable(f"{type(error).__name__}: {reason}") from None
+        if not facts:
+            raise unreadable("it holds no facts")
+        if recorded != str(len(facts)):
+            raise unreadable(f"{len(facts)} facts, but its build recorded {recorded}")
+        return store
 
     # --- building -------------------------------------------------------------------------
 
@@ -367,6 +416,27 @@ def _document(fact: Fact, lang: str) -> str:
     if fact.name:
         parts.append(fact.name[lang])
     return normalise("\n".join(parts))
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url[len("sqlite:///"):].split("?", 1)[0])
+    return None
+
+
+def _shown_url(url: str) -> str:
+    """The store as an operator knows it: a SQLite file relative to the project, else the URL
+    without its password."""
+    path = _sqlite_path(url)
+    if path is None:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    try:
+        return str(path.resolve().relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -13,6 +13,7 @@ from functools import lru_cache
 import fugashi
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _LATIN_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 # Parts of speech (UniDic) that carry content; particles, auxiliaries and symbols do not.
 _CONTENT_POS = {"名詞", "固有名詞", "動詞", "形容詞", "形状詞", "接頭辞", "接尾辞"}
@@ -39,14 +40,18 @@ def _tagger() -> fugashi.Tagger:
 
 def morphemes(text: str) -> list[Morpheme]:
     """MeCab's segmentation of ``text`` with character offsets into ``text``."""
+    # MeCab takes a NUL-terminated UTF-8 string: it would stop at a NUL and UTF-8 has no lone
+    # surrogates (JSON's "\ud800" decodes to one), so it reads a space and U+FFFD in their place,
+    # one character for one, and offsets and surfaces still index ``text``.
+    tagged = _SURROGATE.sub("\ufffd", text).replace("\x00", " ")
     result: list[Morpheme] = []
     cursor = 0
-    for word in _tagger()(text):
-        surface = word.surface
-        start = text.find(surface, cursor)
-        if not surface or start < 0:
+    for word in _tagger()(tagged):
+        start = tagged.find(word.surface, cursor)
+        if not word.surface or start < 0:
             continue
-        cursor = start + len(surface)
+        cursor = start + len(word.surface)
+        surface = text[start:cursor]
         lemma = getattr(word.feature, "lemma", None) or surface
         result.append(Morpheme(surface, str(lemma), str(word.feature.pos1), start, cursor))
     return result
