@@ -7,8 +7,10 @@ adds for the ``ask_fact`` retrieval intent (our rule sends that intent to ``acti
 Rasa also adds a retrieval intent found in the training data to the domain it validates, and then
 reports the domain's own listing of it as a "duplicated intent"; the stories check needs that
 listing, so exactly that warning for ``ask_fact`` is accepted too. ``ask_entity`` (a message that
-is only names) is set by the NameOnlyMessage component, not learned, so it has no training
-examples; the warning that says so is accepted. Any other warning fails.
+is only names) is set by the NameOnlyMessage component and ``rate_limited`` is sent by the channels
+as a payload (bot/channels/limits.py), as is ``non_text_message`` (a voice note, sticker ... on
+Telegram, bot/channels/telegram.py); none is learned, so they have no training examples and the
+warnings that say so are accepted. Any other warning fails.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 _UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 _WARNING = re.compile(r"UserWarning: (.*)")
-_RULE_BASED_INTENT = ("The intent 'ask_entity' is listed in the domain file, but is not found in "
-                      "the NLU training data.")
+#: Intents that components or channels set, never learned from examples.
+_UNTRAINED_INTENTS = ("ask_entity", "rate_limited", "non_text_message")
+_UNTRAINED = tuple(f"The intent '{intent}' is listed in the domain file, but is not found in the NLU "
+                   "training data." for intent in _UNTRAINED_INTENTS)
 _RETRIEVAL_DUPLICATE = ("The following duplicated intents have been found across multiple domain "
                         "files: ask_fact")
 
@@ -36,7 +40,7 @@ def main() -> int:
         uttered_by_actions |= set(re.findall(r'response="(\w+)"', path.read_text(encoding="utf-8")))
     problems = []
     for warning in _WARNING.findall(output):
-        if warning.strip() in (_RETRIEVAL_DUPLICATE, _RULE_BASED_INTENT):
+        if warning.strip() == _RETRIEVAL_DUPLICATE or warning.strip() in _UNTRAINED:
             continue
         unused = _UNUSED.search(warning)
         if unused and unused.group(1) in uttered_by_actions:

@@ -15,9 +15,10 @@ from bot.channels.web_page import (
     WEB_DIR,
     WebPageInput,
     _metadata,
-    _valid_session_id,
     as_markdown_text,
+    new_session_id,
     resolve_web_file,
+    verify_session_id,
 )
 
 
@@ -92,9 +93,15 @@ def test_bot_text_is_escaped_for_markdown_as_character_references():
 
 
 def test_only_server_issued_session_ids_and_object_metadata_are_accepted():
-    assert _valid_session_id("66ad8df5de6347baa79e2f8634865de2")
-    for bad in (None, "", "123456789", "../x", "66AD8DF5DE6347BAA79E2F8634865DE2", 42, "a" * 33):
-        assert not _valid_session_id(bad)
+    key, other_key = b"k" * 32, b"o" * 32
+    issued = new_session_id(key)
+    assert verify_session_id(issued, key) and issued != new_session_id(key)
+    assert not verify_session_id(issued, other_key)            # another deployment's id
+    forged = issued[:32] + ("0" if issued[32] != "0" else "1") + issued[33:]
+    tampered = ("f" if issued[0] != "f" else "e") + issued[1:]
+    for bad in (None, "", "123456789", "../x", issued.upper(), 42, "a" * 64, issued[:32],
+                "66ad8df5de6347baa79e2f8634865de2", forged, tampered, issued + "0"):
+        assert not verify_session_id(bad, key)
     assert _metadata({"language": "ja-JP"}) == {"language": "ja-JP"}
     assert _metadata('{"language": "id"}') == {"language": "id"}
     assert _metadata("not json") == {} and _metadata(["x"]) == {} and _metadata(None) == {}

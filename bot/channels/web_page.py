@@ -8,19 +8,29 @@ page can send a strict Content-Security-Policy: scripts from this origin only, n
 Rasa 3.6 calls ``AsyncServer.enter_room`` without ``await`` (RasaHQ/rasa#13027); since
 python-socketio 5.10 that is a coroutine, so the socket never joins its session's room and every
 reply, which Rasa emits to that room, is lost. Persistence is what lets a reloaded page carry on the
-same conversation (same sender id, same language). The fixed handlers also accept only the session
-ids this server hands out, so a browser cannot write into another channel's conversation (sender ids
-are shared across channels in the tracker store). Its output escapes the characters the widget would
+same conversation (same sender id, same language).
+
+Session ids are issued by this server and signed (HMAC-SHA256 with ``WEB_SESSION_SECRET``): a
+browser resumes only a session id it was given, and a socket writes only into the session it
+joined, whatever ``session_id`` a message claims. So nobody can write into (or read the replies of)
+another user's conversation by guessing or copying a sender id, including another channel's (sender
+ids are shared across channels in the tracker store). The public channels' limits apply
+(``bot.channels.limits``): message length, messages per session per minute, socket.io payload size
+and open connections per client address. Its output escapes the characters the widget would
 read as Markdown (it renders bot text with react-markdown, which shows HTML as text already), so a
 fact shows exactly as written: ``window.__x`` stays ``window.__x`` instead of turning bold.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import json
 import logging
+import os
 import re
+import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -32,6 +42,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import config
+from bot.channels.limits import (
+    RATE_LIMITED_PAYLOAD,
+    ConnectionCounter,
+    SenderRateLimiter,
+    Verdict,
+    cap_request_size,
+    clip_message,
+)
 from bot.language.hints import with_language_hint
 
 logger = logging.getLogger(__name__)
@@ -69,8 +88,10 @@ SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 #: character references: Markdown decodes those to the character without acting on it. (Backslash
 #: escapes will not do: inside what the parser takes for an HTML tag they are shown as typed.)
 MARKDOWN_SIGNIFICANT = re.compile(r"[&<\\`*_\[\]~]")
-#: The session ids ``session_request`` hands out (uuid4().hex).
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
+#: The session ids ``session_request`` hands out: uuid4().hex, then 32 hex digits of its signature.
+SESSION_ID = re.compile(r"([0-9a-f]{32})([0-9a-f]{32})")
+#: Where the signing key is kept when WEB_SESSION_SECRET is not set.
+SESSION_KEY_FILE = ROOT / "var" / "web_session.key"
 
 
 def _headers() -> dict[str, str]:
@@ -168,6 +189,11 @@ class PlainTextSocketIOOutput(SocketIOOutput):
 class PersistentSocketIOInput(SocketIOInput):
     """Rasa's socket.io channel (same name, settings and events) with session persistence fixed."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rate_limiter = SenderRateLimiter()
+        self.connections = ConnectionCounter()
+
     def get_output_channel(self) -> OutputChannel | None:
         """For messages the bot sends on its own (e.g. reminders), escaped like the replies."""
         return PlainTextSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -175,37 +201,107 @@ class PersistentSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint, with the two session handlers replaced when persistence is on."""
         socketio_webhook = super().blueprint(on_new_message)
+        cap_request_size(socketio_webhook)
         sio = self.sio
-        if not self.session_persistence or sio is None:
+        if sio is None:
             return socketio_webhook
+        # One socket.io message (WebSocket frame or polling POST) is no bigger than a request.
+        sio.eio.max_http_buffer_size = config.max_request_bytes()
+        if not self.session_persistence:
+            return socketio_webhook
+        key = session_key()
+        # Which session each socket joined: its messages go there, whatever they claim.
+        joined_session: dict[str, str] = {}
 
         # Registering a handler for an event replaces the one Rasa registered for it.
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            address = client_address(environ)
+            if not self.connections.open(sid, address):
+                logger.warning("web chat: refused a connection from %s (over %d open connections)",
+                               address, self.connections.limit)
+                return False
+            return True
+
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str, *_reason: Any) -> None:
+            self.connections.close(sid)
+            joined_session.pop(sid, None)
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if _valid_session_id(requested) else uuid.uuid4().hex
+            session_id = requested if verify_session_id(requested, key) else new_session_id(key)
             joined = sio.enter_room(sid, session_id, namespace=self.namespace)
             if inspect.isawaitable(joined):  # a coroutine since python-socketio 5.10
                 await joined
+            joined_session[sid] = session_id
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
-            if not isinstance(data, dict) or not _valid_session_id(data.get("session_id")):
-                logger.warning("socket.io message without a session id from session_request; ignored")
+            session_id = joined_session.get(sid)
+            if session_id is None or not isinstance(data, dict) or data.get("session_id") != session_id:
+                logger.warning("web chat: message for a session this socket did not join; ignored")
+                return
+            verdict = self.rate_limiter.check(session_id)
+            if verdict is Verdict.DROP:
                 return
             text = data.get("message", "")
-            text = text if isinstance(text, str) else ""
+            text = clip_message(text) if isinstance(text, str) else ""
+            metadata = with_language_hint(_metadata(data.get(self.metadata_key)), text)
+            if verdict is Verdict.NOTIFY:
+                text = RATE_LIMITED_PAYLOAD
             await on_new_message(UserMessage(
                 text, PlainTextSocketIOOutput(sio, self.bot_message_evt),
-                data["session_id"], input_channel=self.name(),
-                metadata=with_language_hint(_metadata(data.get(self.metadata_key)), text)))
+                session_id, input_channel=self.name(), metadata=metadata))
 
         return socketio_webhook
 
 
-def _valid_session_id(value: Any) -> bool:
-    return isinstance(value, str) and SESSION_ID.fullmatch(value) is not None
+def client_address(environ: dict[str, Any]) -> str:
+    """The client's address: engine.io's Sanic driver puts a fixed 127.0.0.1 in REMOTE_ADDR, so
+    ask the Sanic request (``remote_addr`` honours forwarded headers only where the operator
+    configured a trusted proxy, Sanic's PROXIES_COUNT / REAL_IP_HEADER)."""
+    request = environ.get("sanic.request")
+    if request is not None:
+        return str(request.remote_addr or request.ip)
+    return str(environ.get("REMOTE_ADDR", ""))
+
+
+def session_key() -> bytes:
+    """The key that signs session ids: WEB_SESSION_SECRET, or one made once and kept in var/."""
+    secret = config.web_session_secret()
+    if secret:
+        return secret.encode()
+    try:
+        return SESSION_KEY_FILE.read_bytes()
+    except FileNotFoundError:
+        SESSION_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        made = secrets.token_hex(32).encode()
+        try:  # O_EXCL: when two processes race, both end up with the file's key
+            fd = os.open(SESSION_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return SESSION_KEY_FILE.read_bytes()
+        with os.fdopen(fd, "wb") as file:
+            file.write(made)
+        return made
+
+
+def _signature(random_part: str, key: bytes) -> str:
+    return hmac.new(key, random_part.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def new_session_id(key: bytes) -> str:
+    """A fresh session id: 32 random hex digits and their signature."""
+    random_part = uuid.uuid4().hex
+    return random_part + _signature(random_part, key)
+
+
+def verify_session_id(value: Any, key: bytes) -> bool:
+    """Whether ``value`` is a session id this server (or a replica with the same key) issued."""
+    match = SESSION_ID.fullmatch(value) if isinstance(value, str) else None
+    return match is not None and hmac.compare_digest(match.group(2), _signature(match.group(1), key))
 
 
 def _metadata(raw: Any) -> dict[str, Any]:

@@ -1,0 +1,106 @@
+"""Which Telegram updates were already taken, so an update delivered twice is answered once.
+
+Telegram redelivers an update when the webhook answered late or not at all, and with several
+server replicas behind one address the second delivery may reach another replica. So the set of
+recent ``update_id`` values lives in a store the replicas can share, and an update is handled only
+by whoever *claims* it first: a claim is one atomic insert, never a read followed by a write.
+
+:class:`UpdateStore` is the interface; :class:`SQLiteUpdateStore` keeps the ids in one table of a
+SQLite file (``TELEGRAM_UPDATES_DB``, default ``var/telegram_updates.db``), which replicas on one
+machine (or on a shared volume with working file locks) can share. A Redis store for replicas on
+several machines fits the same interface: ``claim`` is ``SET telegram:update:<bot>:<id> 1 NX EX
+<ttl>`` (true when it answers OK), and Redis' own expiry does the pruning.
+
+Ids are kept for a day by default: Telegram stops redelivering an update well before it drops it
+(it keeps undelivered updates for 24 hours), and the table is also capped at a number of rows, so
+it stays small whatever the traffic.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+logger = logging.getLogger(__name__)
+
+#: How long a claimed update id is remembered, in seconds.
+DEFAULT_TTL_SECONDS = 24 * 3600
+#: At most this many ids are kept; the oldest go first.
+DEFAULT_MAX_ROWS = 100_000
+#: Pruning runs once every this many claims (and when the store opens), not on every update.
+PRUNE_EVERY = 200
+
+
+class UpdateStore(Protocol):
+    """Remembers recent update ids; ``claim`` is atomic across every process sharing the store."""
+
+    def claim(self, bot_id: str, update_id: int) -> bool:
+        """True if this caller is the first to see ``update_id`` of bot ``bot_id`` (then handle
+        it), False if it was claimed before (a redelivery: answer 200 and do nothing)."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class SQLiteUpdateStore:
+    """:class:`UpdateStore` in a SQLite file: ``INSERT OR IGNORE`` on the primary key is the claim.
+
+    One connection per store, used from the server's event loop (each statement takes well under a
+    millisecond); WAL mode and a busy timeout let other processes claim at the same time. Updates
+    of several bots can share a file, since ``update_id`` is only unique per bot.
+    """
+
+    def __init__(self, path: str | Path, ttl_seconds: float = DEFAULT_TTL_SECONDS,
+                 max_rows: int = DEFAULT_MAX_ROWS) -> None:
+        self.path = Path(path)
+        self.ttl_seconds = ttl_seconds
+        self.max_rows = max_rows
+        self._lock = threading.Lock()
+        self._claims = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS telegram_updates ("
+                         " bot_id TEXT NOT NULL, update_id INTEGER NOT NULL, claimed_at REAL NOT NULL,"
+                         " PRIMARY KEY (bot_id, update_id))")
+        self._db.execute("CREATE INDEX IF NOT EXISTS telegram_updates_claimed_at"
+                         " ON telegram_updates (claimed_at)")
+        self.prune()
+
+    def claim(self, bot_id: str, update_id: int) -> bool:
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO telegram_updates (bot_id, update_id, claimed_at) VALUES (?, ?, ?)",
+                (bot_id, int(update_id), time.time()))
+            claimed = cursor.rowcount == 1
+            self._claims += 1
+            due = self._claims % PRUNE_EVERY == 0
+        if due:
+            self.prune()
+        return claimed
+
+    def prune(self, now: float | None = None) -> int:
+        """Forget ids older than the TTL and all but the newest ``max_rows``; how many went."""
+        now = time.time() if now is None else now
+        with self._lock:
+            removed = self._db.execute("DELETE FROM telegram_updates WHERE claimed_at < ?",
+                                       (now - self.ttl_seconds,)).rowcount
+            removed += self._db.execute(
+                "DELETE FROM telegram_updates WHERE rowid IN (SELECT rowid FROM telegram_updates"
+                " ORDER BY claimed_at DESC LIMIT -1 OFFSET ?)", (self.max_rows,)).rowcount
+        return removed
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM telegram_updates").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
