@@ -212,6 +212,17 @@ class BotServers:
     actions: Managed
     rasa: Managed
     facts_db_url: str      # the facts store the action server reads
+    env: dict[str, str] = field(default_factory=dict)  # what both were started with
+    folder: Path | None = None                          # their stores and logs
+
+    def restart_actions(self, registry: ProcessRegistry) -> Managed:
+        """Start the action server again (same command, port, env; log appended to a new file),
+        e.g. after a test stopped it; returns at once."""
+        port = self.action_health_url.rsplit(":", 1)[1].split("/")[0]
+        folder = self.folder or ROOT / "logs"
+        self.actions = registry.start("action server", action_server_command(port), cwd=ROOT,
+                                      env=self.env, log=folder / f"actions-{time.monotonic_ns()}.log")
+        return self.actions
 
     def wait_healthy(self, seconds: float) -> float:
         """Until both servers answer their health checks; seconds since they were started."""
@@ -236,4 +247,4 @@ def start_bot(registry: ProcessRegistry, folder: Path, env: dict[str, str], fact
     rasa = registry.start("bot Rasa server", rasa_server_command(rasa_port, model=model, extra=rasa_args),
                           cwd=ROOT, env=env, log=folder / "rasa.log")
     return BotServers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}/health",
-                      actions, rasa, facts_url)
+                      actions, rasa, facts_url, env, folder)
