@@ -182,7 +182,7 @@ async def test_dont_know_on_wordless_messages(store, dispatcher, domain, tracker
 
 @pytest.mark.parametrize(
     ("metadata", "slot", "expected"),
-    [({"language": "ja-JP"}, None, "ja"), ({"language_code": "id"}, None, "id"), (None, None, "en"),
+    [({"language": "ja-JP"}, None, "ja"), ({"language": "id"}, None, "id"), ({"language_code": "id"}, None, "en"), (None, None, "en"),
      ({"language": "fr"}, None, "en"), ({"language": "ja"}, "id", "id")],
 )
 async def test_session_start_sets_language_from_hint(dispatcher, domain, tracker_for, metadata, slot,

@@ -71,7 +71,7 @@
       // Local storage keeps the session id and the messages: a reload continues the conversation.
       params: { storage: "local" },
       // The bot takes the first message's language from this hint when the message itself has
-      // none (actions/conversation.py HINT_KEYS), so the greeting comes in the browser language.
+      // none (metadata["language"], bot/language/hints.py), so the greeting comes in the browser language.
       customData: { language: navigator.language || lang },
       initPayload: "/greet",
       embedded: true,

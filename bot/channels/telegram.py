@@ -27,6 +27,7 @@ What Rasa 3.6's own channel does and this one changes:
   ``allow_sending_without_reply``, so a deleted question does not lose the answer) and stay in the
   question's forum topic (``message_thread_id``).
 - Telegram's ``language_code`` of the sender goes into the message metadata as the language hint
+  (``metadata["language"]``, the key every channel uses)
   of the first message; ``/start`` and ``/help`` become the greet and help intents; a voice note,
   sticker, location, photo without caption ... becomes the ``non_text_message`` intent, answered
   with "I read typed questions only" in the conversation's language.
@@ -80,7 +81,7 @@ from bot.channels.limits import (
     clip_message,
 )
 from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStore
-from bot.language.hints import with_language_hint
+from bot.language.hints import HINT_KEY, with_language_hint
 
 logger = logging.getLogger(__name__)
 
@@ -739,7 +740,7 @@ class TelegramChannel(TelegramInput):
             self._in_background(None, lambda: self._answer_callback(incoming.callback_query_id or ""))
         turn = TurnReplies()
         metadata = with_language_hint(
-            {"language_code": incoming.language_code, "chat_id": incoming.chat_id},
+            {HINT_KEY: incoming.language_code, "chat_id": incoming.chat_id},
             "" if text.startswith("/") else text)
         try:
             await on_new_message(UserMessage(text, turn, incoming.sender_id,
