@@ -5,8 +5,14 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 mkdir -p logs
-step() { printf '\n=== %s ===\n' "$1"; }
 start=$(date +%s)
+last=$start
+# Each step's header also says how long the one before took, so the cost of make test is visible.
+step() {
+  local now; now=$(date +%s)
+  printf '\n(%d s; make test so far: %d s)\n=== %s ===\n' $((now - last)) $((now - start)) "$1"
+  last=$now
+}
 
 step "setup (Python 3.10 venv, pinned packages)"
 scripts/setup.sh
@@ -40,4 +46,5 @@ scripts/web_assets.sh
 # The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
 scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
 echo "(make test so far: $(( $(date +%s) - start )) s)"
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider --durations=15
+echo "(make test took $(( $(date +%s) - start )) s)"
