@@ -10,10 +10,10 @@ and how fast one sender may send.
   message on its event loop, so every other conversation waits while it does. Measured with the
   trained model: 1000 characters of Japanese take ~35 ms, 4000 take ~140 ms, 5 MB took 127 s.
 - **Senders** may send ``BOT_RATE_LIMIT_PER_MINUTE`` messages (default 20) in any 60 s. The first
-  message over the limit is turned into the ``/rate_limited`` intent, so Rasa answers it once with
-  ``utter_rate_limited`` in the conversation's language; later ones are dropped until the window
-  has room again. Counts live in this process: with several replicas behind a load balancer
-  without sticky sessions, each replica counts its own share (see docs/scaling when it exists).
+  message over the limit is answered once with ``utter_rate_limited`` in the conversation's
+  language (``bot.channels.notices``); later ones are dropped until the window has room again.
+  Counts live in this process: with several replicas behind a load balancer without sticky
+  sessions, each replica counts its own share.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from typing import Any
 from sanic import Blueprint
 
 from bot import config
-
-#: The intent (a payload, so NLU is skipped) Rasa answers the first over-limit message with.
-RATE_LIMITED_PAYLOAD = "/rate_limited"
 
 
 def cap_request_size(blueprint: Blueprint) -> None:

@@ -16,18 +16,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import (
-    RATE_LIMITED_PAYLOAD,
     SenderRateLimiter,
     Verdict,
     cap_request_size,
     clip_message,
 )
+from bot.channels.notices import send_response
 from bot.language.hints import with_language_hint
 
 #: Longest sender id accepted; ids are keys in the tracker store, not text to store at any length.
@@ -92,7 +93,11 @@ class HintedRestInput(RestInput):
                 wait = self.rate_limiter.retry_after(body["sender"])
                 return response.json({"error": f"too many messages; try again in {wait} s"},
                                      status=429, headers={"Retry-After": str(wait)})
-            request.ctx.rate_limited = verdict is Verdict.NOTIFY
+            if verdict is Verdict.NOTIFY:
+                collector = CollectingOutputChannel()
+                await send_response(request.app, body["sender"], response="utter_rate_limited",
+                                    output_channel=collector, metadata=self.get_metadata(request))
+                return response.json(collector.messages)
             return None
 
         return webhook
@@ -101,8 +106,6 @@ class HintedRestInput(RestInput):
         return req.json["sender"]
 
     def _extract_message(self, req: Request) -> str:
-        if getattr(req.ctx, "rate_limited", False):
-            return RATE_LIMITED_PAYLOAD
         return clip_message(req.json["message"])
 
     def _extract_input_channel(self, req: Request) -> str:

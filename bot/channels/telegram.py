@@ -74,12 +74,12 @@ from sanic.response import HTTPResponse
 
 from bot import config
 from bot.channels.limits import (
-    RATE_LIMITED_PAYLOAD,
     SenderRateLimiter,
     Verdict,
     cap_request_size,
     clip_message,
 )
+from bot.channels.notices import send_response
 from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStore
 from bot.language.hints import HINT_KEY, with_language_hint
 
@@ -101,8 +101,11 @@ GROUP_CHAT_TYPES = ("group", "supergroup")
 NON_TEXT_CONTENT = ("animation", "audio", "contact", "dice", "document", "game", "location",
                     "paid_media", "photo", "poll", "sticker", "story", "venue", "video",
                     "video_note", "voice")
-#: The intent payload such a message becomes (domain.yml: ``non_text_message``).
+#: What such a message becomes: not a user intent but a marker, answered with this response
+#: (bot.channels.notices).
 NON_TEXT_PAYLOAD = "/non_text_message"
+NON_TEXT_RESPONSE = "utter_typed_questions_only"
+RATE_LIMITED_RESPONSE = "utter_rate_limited"
 #: Seconds one Bot API request may take before it counts as failed (and is retried).
 REQUEST_TIMEOUT_SECONDS = 10
 #: Longest single wait between two tries after a 5xx or network error.
@@ -631,6 +634,7 @@ class TelegramChannel(TelegramInput):
         #: Deliveries under way; each chat's newest one, which the chat's next answer waits for.
         self._deliveries: set[asyncio.Task[Any]] = set()
         self.rate_limiter = SenderRateLimiter()
+        self._app: Any = None  # the Rasa server's app, for replies outside a user turn
         self._chat_tails: dict[str, asyncio.Task[Any]] = {}
 
     @property
@@ -734,7 +738,9 @@ class TelegramChannel(TelegramInput):
             logger.info("Telegram: %s is over the rate limit; update %s dropped", incoming.sender_id,
                         update["update_id"])
             return "rate_limited"
-        text = RATE_LIMITED_PAYLOAD if verdict is Verdict.NOTIFY else clip_message(incoming.text)
+        notice = (RATE_LIMITED_RESPONSE if verdict is Verdict.NOTIFY
+                  else NON_TEXT_RESPONSE if incoming.text == NON_TEXT_PAYLOAD else None)
+        text = clip_message(incoming.text)
         output = self.get_output_channel()
         if incoming.callback_query_id:
             self._in_background(None, lambda: self._answer_callback(incoming.callback_query_id or ""))
@@ -743,8 +749,12 @@ class TelegramChannel(TelegramInput):
             {HINT_KEY: incoming.language_code, "chat_id": incoming.chat_id},
             "" if text.startswith("/") else text)
         try:
-            await on_new_message(UserMessage(text, turn, incoming.sender_id,
-                                             input_channel=self.name(), metadata=metadata))
+            if notice:
+                await send_response(self._app, incoming.sender_id, response=notice, output_channel=turn,
+                                    metadata=metadata)
+            else:
+                await on_new_message(UserMessage(text, turn, incoming.sender_id,
+                                                 input_channel=self.name(), metadata=metadata))
         except Exception:  # noqa: BLE001 - Telegram would retry the update forever
             logger.exception("Handling Telegram update %s failed", update.get("update_id"))
         messages = plan_messages(turn.replies)
@@ -764,6 +774,10 @@ class TelegramChannel(TelegramInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("briefing_telegram_webhook", __name__)
         cap_request_size(telegram_webhook)
+
+        @telegram_webhook.listener("before_server_start")
+        async def keep_app(app: Any, _loop: Any) -> None:
+            self._app = app
 
         @telegram_webhook.listener("before_server_stop")
         async def finish_deliveries(_app: Any, _loop: Any) -> None:

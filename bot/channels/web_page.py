@@ -44,13 +44,13 @@ from sanic.response import HTTPResponse
 
 from bot import config
 from bot.channels.limits import (
-    RATE_LIMITED_PAYLOAD,
     ConnectionCounter,
     SenderRateLimiter,
     Verdict,
     cap_request_size,
     clip_message,
 )
+from bot.channels.notices import send_response
 from bot.language.hints import with_language_hint
 
 logger = logging.getLogger(__name__)
@@ -210,6 +210,12 @@ class PersistentSocketIOInput(SocketIOInput):
         if not self.session_persistence:
             return socketio_webhook
         key = session_key()
+        app_holder: dict[str, Any] = {}
+
+        @socketio_webhook.listener("before_server_start")
+        async def keep_app(app: Any, _loop: Any) -> None:
+            app_holder["app"] = app
+
         # Which session each socket joined: its messages go there, whatever they claim.
         joined_session: dict[str, str] = {}
 
@@ -250,11 +256,13 @@ class PersistentSocketIOInput(SocketIOInput):
             text = data.get("message", "")
             text = clip_message(text) if isinstance(text, str) else ""
             metadata = with_language_hint(_metadata(data.get(self.metadata_key)), text)
+            output = PlainTextSocketIOOutput(sio, self.bot_message_evt)
             if verdict is Verdict.NOTIFY:
-                text = RATE_LIMITED_PAYLOAD
-            await on_new_message(UserMessage(
-                text, PlainTextSocketIOOutput(sio, self.bot_message_evt),
-                session_id, input_channel=self.name(), metadata=metadata))
+                await send_response(app_holder.get("app"), session_id, response="utter_rate_limited",
+                                    output_channel=output, metadata=metadata)
+                return
+            await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(),
+                                             metadata=metadata))
 
         return socketio_webhook
 
