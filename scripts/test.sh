@@ -18,8 +18,10 @@ step "setup (Python 3.10 venv, pinned packages)"
 scripts/setup.sh
 step "lint (ruff)"
 "$VENV/bin/ruff" check bot actions tests scripts bench
-step "facts: validate (with example-question clashes), build the store, derive training data"
-"$VENV/bin/python" -m bot.facts validate
+# The example-clash report (30 s of cross-validation) only informs an operator, it never fails;
+# tests/test_training_data.py checks that it finds a clash, so CI skips it here.
+step "facts: validate, build the store, derive training data"
+"$VENV/bin/python" -m bot.facts validate --no-clashes
 "$VENV/bin/python" -m bot.facts build
 step "rasa data validate"
 "$VENV/bin/python" scripts/validate_data.py
