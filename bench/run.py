@@ -91,64 +91,13 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Sizes]:
     return args, sizes
 
 
-#: --quick only: the stock bot's classifiers and policies train this many epochs (the default
-#: pipeline's 100 cost the smoke test about 1.5 minutes; epochs do not change serving cost).
-QUICK_STOCK_EPOCHS = 5
-#: Rasa's default pipeline and policies (what `rasa init`'s empty config resolves to), so --quick
-#: can shorten their training.
-QUICK_STOCK_CONFIG = f"""recipe: default.v1
-assistant_id: stock_quick
-language: en
-pipeline:
-  - name: WhitespaceTokenizer
-  - name: RegexFeaturizer
-  - name: LexicalSyntacticFeaturizer
-  - name: CountVectorsFeaturizer
-  - name: CountVectorsFeaturizer
-    analyzer: char_wb
-    min_ngram: 1
-    max_ngram: 4
-  - name: DIETClassifier
-    epochs: {QUICK_STOCK_EPOCHS}
-  - name: EntitySynonymMapper
-  - name: ResponseSelector
-    epochs: {QUICK_STOCK_EPOCHS}
-  - name: FallbackClassifier
-    threshold: 0.3
-    ambiguity_threshold: 0.1
-policies:
-  - name: MemoizationPolicy
-  - name: RulePolicy
-  - name: UnexpecTEDIntentPolicy
-    max_history: 5
-    epochs: {QUICK_STOCK_EPOCHS}
-  - name: TEDPolicy
-    max_history: 5
-    epochs: {QUICK_STOCK_EPOCHS}
-"""
-
-
-def build_stock(registry: ProcessRegistry, work: Path, env: dict[str, str],
-                quick: bool = False) -> tuple[Path, Path, float]:
-    """`rasa init --no-prompt` in a fresh folder (it trains the mood bot); folder, model, seconds.
-
-    With ``quick`` (the smoke test), the same scaffold with the default pipeline written out at
-    QUICK_STOCK_EPOCHS epochs, trained with `rasa train`: the harness runs end to end, and the
-    stock training time it reports is not comparable (the results say so)."""
+def build_stock(registry: ProcessRegistry, work: Path, env: dict[str, str]) -> tuple[Path, Path, float]:
+    """`rasa init --no-prompt` in a fresh folder (it trains the mood bot); folder, model, seconds."""
     folder = work / "stock"
-    if quick:
-        import rasa.cli
-
-        shutil.copytree(Path(rasa.cli.__file__).parent / "initial_project", folder)
-        (folder / "config.yml").write_text(QUICK_STOCK_CONFIG, encoding="utf-8")
-        print(f"stock: scaffold + rasa train ({QUICK_STOCK_EPOCHS} epochs, --quick) ...", flush=True)
-        seconds = registry.run("rasa train", [RASA, "train", "--out", str(folder / "models")],
-                               cwd=folder, env=env, log=work / "stock-init.log", timeout=900)
-    else:
-        folder.mkdir()
-        print("stock: rasa init --no-prompt (scaffold + training) ...", flush=True)
-        seconds = registry.run("rasa init", [RASA, "init", "--no-prompt", "--init-dir", str(folder)],
-                               cwd=folder, env=env, log=work / "stock-init.log", timeout=900)
+    folder.mkdir()
+    print("stock: rasa init --no-prompt (scaffold + training) ...", flush=True)
+    seconds = registry.run("rasa init", [RASA, "init", "--no-prompt", "--init-dir", str(folder)],
+                           cwd=folder, env=env, log=work / "stock-init.log", timeout=900)
     models = sorted((folder / "models").glob("*.tar.gz"))
     if not models:
         raise RuntimeError("rasa init finished without a model in models/")
@@ -263,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The benchmark measures serving, so the per-sender rate limit (20 messages a minute by
         # default, which each of its senders passes in seconds) is off for our bot.
         env = project_env({"BOT_RATE_LIMIT_PER_MINUTE": "0"})
-        stock_dir, stock_model, sides["stock"].train_s = build_stock(registry, work, env, quick=args.quick)
+        stock_dir, stock_model, sides["stock"].train_s = build_stock(registry, work, env)
         if not args.skip_train:
             sides["bot"].train_s = train_ours(registry, work, env)
         questions = fact_questions()
