@@ -39,15 +39,8 @@ class RssSampler(threading.Thread):
                 self._sample(name, pid)
 
     def _sample(self, name: str, pid: int) -> None:
-        try:
-            proc = psutil.Process(pid)
-            total = proc.memory_info().rss
-            for child in proc.children(recursive=True):
-                try:
-                    total += child.memory_info().rss
-                except psutil.Error:
-                    pass
-        except psutil.Error:
+        total = rss(pid)
+        if not total:
             return
         with self._lock:
             self.peaks[name] = max(self.peaks.get(name, 0), total)
@@ -62,3 +55,18 @@ def answers(rest_url: str, sender: str, message: str) -> bool:
     """True when the REST channel answers ``message`` with status 200 and at least one reply."""
     response = requests.post(rest_url, json={"sender": sender, "message": message}, timeout=10)
     return response.ok and bool(response.json())
+
+
+def rss(pid: int) -> int:
+    """Resident memory of a process and its descendants, bytes (0 when it is gone)."""
+    try:
+        proc = psutil.Process(pid)
+        total = proc.memory_info().rss
+        for child in proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+    except psutil.Error:
+        return 0

