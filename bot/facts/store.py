@@ -89,6 +89,26 @@ _LIST_MODELS = {"menu": MenuEntry, "question_types": QuestionType, "sources": So
 #: Tables of the store's previous layouts, dropped on build.
 _OLD_TABLES = ("fact_intents", "menu")
 
+
+@lru_cache(maxsize=4096)
+def _fact(data: str) -> Fact:
+    """A stored fact's model, parsed once per distinct JSON (shared: callers must not change it).
+    Rows are still read per request, so a rebuild is live at once."""
+    return Fact.parse_raw(data)
+
+
+@lru_cache(maxsize=1024)
+def _group(data: str) -> Group:
+    return Group.parse_raw(data)
+
+
+@lru_cache(maxsize=32)
+def _parsed_list(kind: str, raw: tuple[str, ...]) -> tuple:
+    """The models of one stored list; cached by content, so a rebuilt store is parsed afresh.
+    Callers share these objects and must not change them."""
+    model = _LIST_MODELS[kind]
+    return tuple(model.parse_raw(data) for data in raw)
+
 _FTS_TABLE = "facts_fts"
 
 
@@ -234,7 +254,7 @@ class FactsStore:
     def get(self, fact_id: str) -> Fact | None:
         with self._read() as conn:
             row = conn.execute(select(facts_table.c.data).where(facts_table.c.id == fact_id)).first()
-        return Fact.parse_raw(row.data) if row else None
+        return _fact(row.data) if row else None
 
     def get_many(self, fact_ids: list[str]) -> list[Fact]:
         """Facts in the order of ``fact_ids``; unknown ids are skipped."""
@@ -243,7 +263,7 @@ class FactsStore:
         with self._read() as conn:
             rows = conn.execute(select(facts_table.c.id, facts_table.c.data)
                                 .where(facts_table.c.id.in_(fact_ids))).all()
-        by_id = {row.id: Fact.parse_raw(row.data) for row in rows}
+        by_id = {row.id: _fact(row.data) for row in rows}
         return [by_id[i] for i in fact_ids if i in by_id]
 
     def all(self, topic: str | None = None) -> list[Fact]:
@@ -251,7 +271,7 @@ class FactsStore:
         if topic:
             query = query.where(facts_table.c.topic == topic)
         with self._read() as conn:
-            return [Fact.parse_raw(row.data) for row in conn.execute(query)]
+            return [_fact(row.data) for row in conn.execute(query)]
 
     def answer(self, answer_id: str) -> list[Fact]:
         """The facts that answer one classifier label: a fact itself, or a group's facts."""
@@ -270,7 +290,7 @@ class FactsStore:
             with self._read() as conn:
                 rows = conn.execute(select(groups_table.c.data)
                                     .where(groups_table.c.id.in_(rest))).all()
-            groups = {group.id: group for group in (Group.parse_raw(row.data) for row in rows)}
+            groups = {group.id: group for group in (_group(row.data) for row in rows)}
         found = {**facts, **groups}
         return [found[i] for i in answer_ids if i in found]
 
@@ -278,12 +298,12 @@ class FactsStore:
         with self._read() as conn:
             row = conn.execute(select(groups_table.c.data)
                                .where(groups_table.c.id == group_id)).first()
-        return Group.parse_raw(row.data) if row else None
+        return _group(row.data) if row else None
 
     def groups(self) -> list[Group]:
         with self._read() as conn:
             rows = conn.execute(select(groups_table.c.data).order_by(groups_table.c.position))
-            return [Group.parse_raw(row.data) for row in rows]
+            return [_group(row.data) for row in rows]
 
     def entities(self) -> list[Entity]:
         with self._read() as conn:
@@ -300,7 +320,7 @@ class FactsStore:
                 .where(entities_table.c.entity == name.casefold())
                 .order_by(facts_table.c.position)
             ).all()
-        facts = [Fact.parse_raw(row.data) for row in rows]
+        facts = [_fact(row.data) for row in rows]
         profiles = [f for f in facts if f.requires_entity and f.entities[0] == name]
         return profiles or [f for f in facts if not f.requires_entity]
 
@@ -314,11 +334,13 @@ class FactsStore:
         return {source.id: source for source in self._list("sources")}
 
     def _list(self, kind: str) -> list:
-        model = _LIST_MODELS[kind]
+        """The rows are read on every call (a rebuild is live on the next message), but parsed
+        once per distinct content: the question types are read on every fact turn, and parsing
+        their cue lists cost ~2 ms a turn (scripts/evaluate_answers.py under cProfile)."""
         with self._read() as conn:
-            rows = conn.execute(select(lists_table.c.data).where(lists_table.c.kind == kind)
-                                .order_by(lists_table.c.position))
-            return [model.parse_raw(row.data) for row in rows]
+            raw = tuple(conn.execute(select(lists_table.c.data).where(lists_table.c.kind == kind)
+                                     .order_by(lists_table.c.position)).scalars())
+        return list(_parsed_list(kind, raw))
 
     def search(self, query: str, lang: str, limit: int = 5) -> list[SearchHit]:
         """Facts whose ``lang`` text contains the query's content terms, best first.
@@ -338,7 +360,7 @@ class FactsStore:
             rows = conn.execute(select(facts_table.c.id, facts_table.c.data)
                                 .where(facts_table.c.id.in_(list(candidates)))).all()
         total = sum(len(t) for t in terms)
-        facts = {row.id: Fact.parse_raw(row.data) for row in rows}
+        facts = {row.id: _fact(row.data) for row in rows}
         hits = [SearchHit(facts[fact_id], round(sum(len(t) for t in terms if t in body) / total, 3))
                 for fact_id, body in candidates.items()]
         hits.sort(key=lambda h: -h.score)  # stable: equal scores keep FTS5's bm25 order
