@@ -4,7 +4,6 @@ action that cannot run (server down, 5xx, hanging) gets the user an apology, nev
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 import bot.components  # noqa: F401 - applies the fixes, as the Rasa server does
 from bot import rasa_patches
+from bot.runtime.processes import free_port  # a loopback port nothing listens on
 
 VALID = {"events": [{"event": "slot", "name": "language", "value": "ja", "timestamp": None}],
          "responses": [{"text": "answer", "buttons": [{"title": "t", "payload": "/greet"}]}]}
@@ -28,13 +28,6 @@ VALID = {"events": [{"event": "slot", "name": "language", "value": "ja", "timest
 @pytest.fixture()
 def action() -> RemoteAction:
     return RemoteAction("action_answer_fact", EndpointConfig("http://127.0.0.1:1/webhook"))
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_patch_is_installed_by_importing_the_components():
