@@ -28,7 +28,7 @@ from bot.channels.telegram import (
     plan_messages,
     split_message,
 )
-from bot.channels.telegram_updates import SQLiteUpdateStore
+from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStoreError
 from tests.conftest import domain_response
 from tests.fake_telegram import FakeBotAPI
 from tests.servers import free_port, running_bot
@@ -486,6 +486,16 @@ def test_update_store_forgets_old_ids_and_stays_bounded(tmp_path):
     store.prune(now=time.time() + 120)
     assert len(store) == 0 and store.claim("1", 7)
     store.close()
+
+
+def test_an_update_store_that_cannot_be_opened_is_reported_and_the_update_still_handled(
+        tmp_path, monkeypatch):
+    (tmp_path / "not-a-folder").write_text("")
+    with pytest.raises(UpdateStoreError, match="cannot open"):
+        SQLiteUpdateStore(tmp_path / "not-a-folder" / "updates.db")
+    monkeypatch.setenv("TELEGRAM_UPDATES_DB", str(tmp_path / "not-a-folder" / "updates.db"))
+    channel = TelegramChannel(TOKEN, USERNAME, None, secret_token=SECRET)
+    assert channel.claim(1) and channel.claim(1)  # no duplicate check, but never silence
 
 
 def _channel(fake_api: FakeBotAPI, tmp_path, policy: RetryPolicy = FAST) -> TelegramChannel:

@@ -47,7 +47,6 @@ import hmac
 import json
 import logging
 import re
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -80,7 +79,7 @@ from bot.channels.limits import (
     clip_message,
 )
 from bot.channels.notices import send_response
-from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStore
+from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStore, UpdateStoreError
 from bot.language.hints import HINT_KEY, with_language_hint
 
 logger = logging.getLogger(__name__)
@@ -671,7 +670,7 @@ class TelegramChannel(TelegramInput):
             if self._updates is None:
                 self._updates = SQLiteUpdateStore(config.telegram_updates_db())
             return self._updates.claim(self.bot_id or "", update_id)
-        except (sqlite3.Error, OSError):
+        except UpdateStoreError:
             logger.exception("Telegram update store failed; handling update %s without the "
                              "duplicate check", update_id)
             return True

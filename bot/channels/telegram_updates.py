@@ -35,8 +35,13 @@ DEFAULT_MAX_ROWS = 100_000
 PRUNE_EVERY = 200
 
 
+class UpdateStoreError(Exception):
+    """The store cannot be opened or written; callers handle the update without the check."""
+
+
 class UpdateStore(Protocol):
-    """Remembers recent update ids; ``claim`` is atomic across every process sharing the store."""
+    """Remembers recent update ids; ``claim`` is atomic across every process sharing the store.
+    Implementations raise :class:`UpdateStoreError` for their own failures."""
 
     def claim(self, bot_id: str, update_id: int) -> bool:
         """True if this caller is the first to see ``update_id`` of bot ``bot_id`` (then handle
@@ -62,28 +67,34 @@ class SQLiteUpdateStore:
         self.max_rows = max_rows
         self._lock = threading.Lock()
         self._claims = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
-                                   check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS telegram_updates ("
-                         " bot_id TEXT NOT NULL, update_id INTEGER NOT NULL, claimed_at REAL NOT NULL,"
-                         " PRIMARY KEY (bot_id, update_id))")
-        self._db.execute("CREATE INDEX IF NOT EXISTS telegram_updates_claimed_at"
-                         " ON telegram_updates (claimed_at)")
-        self.prune()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
+                                       check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS telegram_updates ("
+                             " bot_id TEXT NOT NULL, update_id INTEGER NOT NULL,"
+                             " claimed_at REAL NOT NULL, PRIMARY KEY (bot_id, update_id))")
+            self._db.execute("CREATE INDEX IF NOT EXISTS telegram_updates_claimed_at"
+                             " ON telegram_updates (claimed_at)")
+            self.prune()
+        except (sqlite3.Error, OSError) as error:
+            raise UpdateStoreError(f"cannot open {self.path}: {error}") from error
 
     def claim(self, bot_id: str, update_id: int) -> bool:
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO telegram_updates (bot_id, update_id, claimed_at) VALUES (?, ?, ?)",
-                (bot_id, int(update_id), time.time()))
-            claimed = cursor.rowcount == 1
-            self._claims += 1
-            due = self._claims % PRUNE_EVERY == 0
-        if due:
-            self.prune()
+        try:
+            with self._lock:
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO telegram_updates (bot_id, update_id, claimed_at)"
+                    " VALUES (?, ?, ?)", (bot_id, int(update_id), time.time()))
+                claimed = cursor.rowcount == 1
+                self._claims += 1
+                due = self._claims % PRUNE_EVERY == 0
+            if due:
+                self.prune()
+        except sqlite3.Error as error:
+            raise UpdateStoreError(f"cannot write {self.path}: {error}") from error
         return claimed
 
     def prune(self, now: float | None = None) -> int:
