@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.trains]
 
 #: Rows with a figure for both bots; the others have one for our bot only (or none when skipped).
 BOTH = [f"turn c={c} {q} (ms)" for c in (1, 8, 32) for q in ("p50", "p95", "p99")] + [

@@ -144,7 +144,8 @@ def test_bad_facts_file_leaves_the_store_untouched(tmp_path, store, monkeypatch)
     _edit(folder, "policy.yml", "credit_ratio_30", lambda f: f["statement"].update(en="CHANGED"))
     _edit(folder, "event.yml", "meeting_day", lambda f: f["statement"].pop("id"))
     before = store.info()
-    code = cli(["--facts-dir", str(folder), "--db", store.url, "build"])
+    code = cli(["--facts-dir", str(folder), "--db", store.url, "build",
+                "--generated-dir", str(tmp_path / "generated")])
     assert code == 1
     assert store.info() == before
     assert "CHANGED" not in store.get("credit_ratio_30").statement["en"]
@@ -171,7 +172,9 @@ def test_rebuild_is_visible_to_an_open_store_without_restart(tmp_path, store):
     folder = _copy_facts(tmp_path)
     _edit(folder, "policy.yml", "credit_ratio_30",
           lambda f: f["statement"].update(en="Credit ratio fact, edited by an operator."))
-    assert cli(["--facts-dir", str(folder), "--db", store.url, "build"]) == 0
+    # Training data goes to a temporary folder: data/generated/ is read by a training running beside.
+    assert cli(["--facts-dir", str(folder), "--db", store.url, "build",
+                "--generated-dir", str(tmp_path / "generated")]) == 0
     assert store.get("credit_ratio_30").statement["en"] == "Credit ratio fact, edited by an operator."
 
 

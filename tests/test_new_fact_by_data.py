@@ -4,7 +4,8 @@ after `build` and training, with no edit to domain.yml, data/nlu/ or Python.
 In a temporary copy of the project, the fixture fact (tests/fixtures/new_fact/, clearly marked as
 test data and never shipped) is added with its own source text; the facts are built (which
 regenerates the training data), a model is trained, and the bot is asked over REST with
-questions that are not among the fact's examples. Slow (it trains a model): marked `servers`.
+questions that are not among the fact's examples. Slow (it trains a model): marked `trains`; it does
+not need the project's own model, so `make test` runs it beside the main training.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import yaml
 from tests.conftest import ROOT
 from tests.servers import running_bot
 
-pytestmark = pytest.mark.servers
+pytestmark = pytest.mark.trains
 FIXTURE = Path(__file__).parent / "fixtures" / "new_fact"
 QUESTIONS = {
     "id": "Tolong jelaskan pameran kerajinan bambu untuk UMKM itu",
