@@ -29,10 +29,10 @@ lint: setup       ## ruff
 	@$(BIN)/ruff check bot actions tests scripts bench
 
 unit: setup facts ## pytest without servers (facts store, language, tokenizer, components, actions, LaBSE)
-	@$(ENV) $(BIN)/python -m pytest -q -m "not servers"
+	@$(ENV) $(BIN)/python -m pytest -q -m "not servers and not trains"
 
-conversations: train  ## pytest conversations over REST with both servers running (needs the model)
-	@$(ENV) $(BIN)/python -m pytest -q -m servers
+conversations: train  ## pytest with both servers running (needs the model), the new-fact and benchmark-smoke tests included
+	@$(ENV) $(BIN)/python -m pytest -q -m "servers or trains"
 
 validate: setup   ## rasa data validate, warnings included
 	@$(ENV) $(BIN)/python scripts/validate_data.py

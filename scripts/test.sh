@@ -14,9 +14,9 @@ step() {
   last=$now
 }
 
-# Two slow test groups train models of their own and mostly wait or use one core, so they run in the
-# background beside the steps that follow (2 cores; `rasa train` keeps ~1.3 busy): the unit tests and
-# the new-fact training beside the main training, the benchmark smoke beside the evaluations. Each
+# Steps that do not depend on each other run at once on the 2 cores (`rasa train` keeps ~1.3 busy,
+# the server tests mostly wait): the unit tests and the new-fact test (it trains its own model) beside
+# the main training; the evaluations and the benchmark smoke beside the server tests. Each
 # background job runs in its own process group, logs to logs/<name>.log, and is interrupted (pytest
 # then stops the servers it started) if make test stops early.
 bg_pids=()
@@ -37,8 +37,9 @@ finish_background() {  # waits for every background job; prints its summary, or 
   local i failed=0
   for i in "${!bg_pids[@]}"; do
     if wait "${bg_pids[$i]}"; then
-      echo "--- ${bg_names[$i]}: passed"
-      sed -n '/slowest .* durations/,$p' "logs/${bg_names[$i]}.log" | tail -8
+      echo "--- ${bg_names[$i]}: passed (logs/${bg_names[$i]}.log)"
+      # Everything but pytest's progress dots and warnings.
+      sed '/^[.sx]*\( *\[ *[0-9]*%\]\)\?$/d;/warnings summary/,/^-- Docs/d' "logs/${bg_names[$i]}.log"
     else
       echo "--- ${bg_names[$i]}: FAILED (logs/${bg_names[$i]}.log)"; tail -60 "logs/${bg_names[$i]}.log"; failed=1
     fi
@@ -65,29 +66,15 @@ step "rasa data validate"
 background pytest-unit "${PYTEST[@]}" --basetemp "$tmp_base/unit" -m "not servers"
 step "train (only if data or config changed)"
 scripts/train.sh
-background pytest-bench-smoke "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and trains"
-step "test conversations (rasa test core, tests/test_stories.yml)"
-"$VENV/bin/rasa" test core --model models/briefing-bot.tar.gz --stories tests/test_stories.yml \
-  --fail-on-prediction-errors --out reports/stories --no-plot > logs/stories.log 2>&1 \
-  || { tail -50 logs/stories.log; echo "error: test conversations failed (reports/stories/)" >&2; exit 1; }
-grep -E "Correct:" logs/stories.log | sed 's/.*Correct:/correct:/' || true
-step "NLU evaluation on held-out examples (macro-F1 >= 0.95 per language)"
-if ! "$VENV/bin/python" scripts/evaluate_nlu.py > logs/nlu-eval.log 2>&1; then
-  tail -40 logs/nlu-eval.log; echo "error: NLU evaluation failed (full log: logs/nlu-eval.log)" >&2; exit 1
-fi
-sed -n '/^| language/,/^$/p' reports/nlu/summary.md
-step "answer precision on held-out questions (targets and regression floors: docs/evaluation.md)"
-if ! "$VENV/bin/python" scripts/evaluate_answers.py > logs/answers-eval.log 2>&1; then
-  sed -n '1,40p' reports/answers/summary.md 2>/dev/null || tail -40 logs/answers-eval.log
-  echo "error: answer precision fell below its regression floors (reports/answers/summary.md)" >&2; exit 1
-fi
-sed -n '/^Issue targets/p;/^| language/,/^$/p' reports/answers/summary.md
+# The evaluations, then the benchmark smoke (it trains the stock bot): CPU work with no wall-clock
+# assertions, so they run beside the server tests.
+background evaluations-and-bench-smoke bash -c 'scripts/evaluate.sh && echo "=== pytest: benchmark smoke ===" && exec "$@"' \
+  _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and trains"
 step "pytest: conversations over REST, socket.io and Telegram with both servers running"
 scripts/web_assets.sh
 # The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
 scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
-# Its tests time replies (timeouts, latency under load), so the benchmark smoke must be done first.
-finish_background
-echo "(make test so far: $(( $(date +%s) - start )) s)"
 "${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains"
+step "results of the steps that ran beside: unit tests + new fact; evaluations + benchmark smoke"
+finish_background
 echo "(make test took $(( $(date +%s) - start )) s)"
