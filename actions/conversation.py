@@ -7,11 +7,11 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot import config
 from bot.answering import Decision, decide
 from bot.facts import FactsStore, MenuEntry
 from bot.language import resolve_language
 from bot.language.hints import language_hint
+from bot.settings import settings
 
 LANGUAGE_SLOT = "language"
 SESSION_METADATA_SLOT = "session_started_metadata"
@@ -33,8 +33,8 @@ def conversation_language(tracker: Tracker) -> str:
 def decision(tracker: Tracker) -> Decision:
     """What the facts say about the latest message (bot.answering.decide)."""
     return decide(tracker.latest_message or {}, store(),
-                  min_confidence=config.answer_min_confidence(),
-                  max_facts=config.max_facts_per_answer())
+                  min_confidence=settings().bot_answer_min_confidence,
+                  max_facts=settings().bot_max_facts_per_answer)
 
 
 def button(item: Any, lang: str) -> dict[str, str]:

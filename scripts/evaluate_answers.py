@@ -39,14 +39,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import config  # noqa: E402
 from bot.answering import Decision, decide  # noqa: E402
 from bot.facts import FactsStore, load_catalogue  # noqa: E402
 from bot.facts.schema import FACT_INTENT  # noqa: E402
 from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
+from bot.settings import LANGUAGES, settings  # noqa: E402
 
-LANGUAGES = ("id", "ja", "en")
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 #: The issue's targets, per language.
 TARGET_MISLEADING = 0.02
@@ -77,7 +76,7 @@ def main() -> int:
     parser.add_argument("--min-language", type=float, default=0.90,
                         help="regression floor: lowest share of first messages in the right language")
     args = parser.parse_args()
-    threshold = config.answer_min_confidence() if args.threshold is None else args.threshold
+    threshold = settings().bot_answer_min_confidence if args.threshold is None else args.threshold
     store = _store()
     cases = asyncio.run(_parse_all(Path(args.model), _cases()))
     lines = _report(cases, store, threshold)
@@ -99,7 +98,7 @@ def _store() -> FactsStore:
     """A private store built from the facts files, so the run measures exactly what is in git."""
     folder = Path(tempfile.mkdtemp(prefix="answers-eval-"))
     store = FactsStore(f"sqlite:///{folder / 'facts.db'}")
-    store.build(load_catalogue(config.facts_dir()))
+    store.build(load_catalogue(settings().facts_dir))
     return store
 
 

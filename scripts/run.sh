@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p var logs
 
 scripts/setup.sh
+. scripts/env.sh  # again, now that the venv can read bot/settings.py
 # The web chat's widget bundle, from the npm registry (once). Without it REST and Telegram still
 # work and the page explains what is missing.
 scripts/web_assets.sh || echo "warning: could not vendor the web chat widget; /webhooks/web/ will answer 503" >&2

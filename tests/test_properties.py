@@ -17,16 +17,16 @@ from hypothesis import strategies as st
 from rasa.shared.nlu.constants import TEXT, TEXT_TOKENS
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import config
 from bot.components.multilingual_tokenizer import MultilingualTokenizer
 from bot.facts import FactsStore, load_catalogue
 from bot.facts.store import search_terms
 from bot.language import detect_language, language_from_hint, requested_language, resolve_language
 from bot.language.detection import guess_language, most_likely_language
 from bot.language.segmentation import content_words, has_japanese, morphemes
+from bot.settings import LANGUAGES
 from tests.conftest import FACTS_DIR
 
-LANGUAGES = set(config.LANGUAGES)
+LANGUAGES = set(LANGUAGES)
 REASONS = {"requested", "detected", "conversation", "hint", "guessed", "default"}
 DEADLINE_MS = 500
 #: ``PROPERTY_EXAMPLES=5000 pytest tests/test_properties.py`` explores further, with fresh random

@@ -25,7 +25,7 @@ from typing import Any
 
 from sanic import Blueprint
 
-from bot import config
+from bot.settings import settings
 
 
 def cap_request_size(blueprint: Blueprint) -> None:
@@ -33,12 +33,12 @@ def cap_request_size(blueprint: Blueprint) -> None:
 
     @blueprint.listener("before_server_start")
     async def _cap(app: Any, _loop: Any) -> None:
-        app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), config.max_request_bytes())
+        app.config.REQUEST_MAX_SIZE = min(int(app.config.REQUEST_MAX_SIZE), settings().bot_max_request_bytes)
 
 
 def clip_message(text: str) -> str:
     """``text`` cut to the longest message the NLU is given."""
-    limit = config.max_message_chars()
+    limit = settings().bot_max_message_chars
     return text if len(text) <= limit else text[:limit]
 
 
@@ -57,7 +57,7 @@ class SenderRateLimiter:
 
     def __init__(self, per_minute: int | None = None, window: float = 60.0,
                  max_senders: int = 50_000) -> None:
-        self.per_minute = per_minute if per_minute is not None else config.rate_limit_per_minute()
+        self.per_minute = per_minute if per_minute is not None else settings().bot_rate_limit_per_minute
         self.window = window
         self.max_senders = max_senders
         self._seen: OrderedDict[str, tuple[deque[float], bool]] = OrderedDict()
@@ -93,7 +93,7 @@ class ConnectionCounter:
     """Open socket.io connections per client address, to cap how many one address may hold."""
 
     def __init__(self, limit: int | None = None) -> None:
-        self.limit = limit if limit is not None else config.max_connections_per_ip()
+        self.limit = limit if limit is not None else settings().bot_max_connections_per_ip
         self._by_address: dict[str, int] = {}
         self._address_of: dict[str, str] = {}
 

@@ -71,7 +71,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import config
 from bot.channels.limits import (
     SenderRateLimiter,
     Verdict,
@@ -81,6 +80,7 @@ from bot.channels.limits import (
 from bot.channels.notices import send_response
 from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStore, UpdateStoreError
 from bot.language.hints import HINT_KEY, with_language_hint
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +161,8 @@ class RetryPolicy:
 
     @classmethod
     def from_config(cls) -> RetryPolicy:
-        return cls(config.telegram_send_max_attempts(), config.telegram_send_max_wait(),
-                   config.telegram_send_backoff())
+        return cls(settings().telegram_send_max_attempts, settings().telegram_send_max_wait_seconds,
+                   settings().telegram_send_backoff_seconds)
 
     def backoff_delay(self, attempt: int) -> float:
         """Wait after failed attempt number ``attempt`` (1, 2, ...): backoff, 2×, 4× ... capped."""
@@ -668,7 +668,7 @@ class TelegramChannel(TelegramInput):
         """
         try:
             if self._updates is None:
-                self._updates = SQLiteUpdateStore(config.telegram_updates_db())
+                self._updates = SQLiteUpdateStore(settings().telegram_updates_db)
             return self._updates.claim(self.bot_id or "", update_id)
         except UpdateStoreError:
             logger.exception("Telegram update store failed; handling update %s without the "

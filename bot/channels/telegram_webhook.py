@@ -17,15 +17,15 @@ import sys
 
 import requests
 
-from bot import config
 from bot.channels.telegram import SECRET_TOKEN_FORMAT
+from bot.settings import Settings, settings
 
 #: The updates the channel answers; others are never sent to it.
 ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def _call(settings: dict[str, str], method: str, payload: dict | None = None) -> dict:
-    url = f"{settings['api_base_url'].rstrip('/')}/bot{settings['token']}/{method}"
+def _call(current: Settings, method: str, payload: dict | None = None) -> dict:
+    url = f"{current.telegram_api_base_url.rstrip('/')}/bot{current.telegram_token}/{method}"
     reply = requests.post(url, json=payload or {}, timeout=30)
     try:
         body = reply.json()
@@ -39,30 +39,30 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["set", "info", "delete"])
     args = parser.parse_args(argv)
-    settings = config.telegram_settings()
+    current = settings()
     problems = []
-    if not settings["token"]:
+    if not current.telegram_token:
         problems.append("TELEGRAM_TOKEN is not set (the token BotFather gave you)")
     if args.command == "set":
-        if not settings["webhook_url"].startswith("https://"):
+        if not current.telegram_webhook_url.startswith("https://"):
             problems.append("TELEGRAM_WEBHOOK_URL must be the public https:// URL of "
                             "/webhooks/telegram/webhook")
-        if not SECRET_TOKEN_FORMAT.fullmatch(settings["secret_token"]):
+        if not SECRET_TOKEN_FORMAT.fullmatch(current.telegram_secret_token):
             problems.append("TELEGRAM_SECRET_TOKEN must be 1-256 characters of A-Z a-z 0-9 _ -")
     if problems:
         print("error: " + "; ".join(problems), file=sys.stderr)
         return 2
     try:
         if args.command == "set":
-            body = _call(settings, "setWebhook", {"url": settings["webhook_url"],
-                                                  "secret_token": settings["secret_token"],
+            body = _call(current, "setWebhook", {"url": current.telegram_webhook_url,
+                                                  "secret_token": current.telegram_secret_token,
                                                   "allowed_updates": ALLOWED_UPDATES})
         elif args.command == "info":
-            body = _call(settings, "getWebhookInfo")
+            body = _call(current, "getWebhookInfo")
         else:
-            body = _call(settings, "deleteWebhook")
+            body = _call(current, "deleteWebhook")
     except requests.RequestException as error:
-        print(f"error: cannot reach {settings['api_base_url']}: {error}", file=sys.stderr)
+        print(f"error: cannot reach {current.telegram_api_base_url}: {error}", file=sys.stderr)
         return 1
     print(json.dumps(body, ensure_ascii=False, indent=2))
     return 0 if body.get("ok") else 1

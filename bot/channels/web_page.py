@@ -42,7 +42,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import config
 from bot.channels.limits import (
     ConnectionCounter,
     SenderRateLimiter,
@@ -52,6 +51,7 @@ from bot.channels.limits import (
 )
 from bot.channels.notices import send_response
 from bot.language.hints import with_language_hint
+from bot.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class PersistentSocketIOInput(SocketIOInput):
         if sio is None:
             return socketio_webhook
         # One socket.io message (WebSocket frame or polling POST) is no bigger than a request.
-        sio.eio.max_http_buffer_size = config.max_request_bytes()
+        sio.eio.max_http_buffer_size = settings().bot_max_request_bytes
         if not self.session_persistence:
             return socketio_webhook
         key = session_key()
@@ -279,7 +279,7 @@ def client_address(environ: dict[str, Any]) -> str:
 
 def session_key() -> bytes:
     """The key that signs session ids: WEB_SESSION_SECRET, or one made once and kept in var/."""
-    secret = config.web_session_secret()
+    secret = settings().web_session_secret
     if secret:
         return secret.encode()
     try:

@@ -12,12 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot import config
 from bot.facts.clashes import find_clashes
 from bot.facts.loader import FactsValidationError, load_catalogue
 from bot.facts.schema import TOPICS
 from bot.facts.store import FactsStore, StoreNotBuiltError
 from bot.facts.training_data import write_training_data
+from bot.settings import LANGUAGES, settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,14 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_show)
     search = commands.add_parser("search", help="full-text search in one language")
     search.add_argument("text")
-    search.add_argument("--lang", choices=config.LANGUAGES, default="en")
+    search.add_argument("--lang", choices=LANGUAGES, default="en")
     search.add_argument("--limit", type=int, default=5)
     search.set_defaults(handler=_search)
     return parser
 
 
 def _folder(args: argparse.Namespace) -> Path:
-    return args.facts_dir or config.facts_dir()
+    return args.facts_dir or settings().facts_dir
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -98,7 +98,7 @@ def _build(args: argparse.Namespace) -> int:
     report = store.build(catalogue)
     print(f"Built {store.url}: {report.facts} facts, {len(catalogue.groups)} groups, "
           f"{report.menu_entries} menu entries ({report.built_at})")
-    path, changed = write_training_data(catalogue, args.generated_dir or config.generated_data_dir())
+    path, changed = write_training_data(catalogue, args.generated_dir or settings().generated_data_dir)
     print(f"Training data derived from the facts: {path} "
           f"({'changed: the next make run retrains' if changed else 'unchanged'})")
     return 0
@@ -119,7 +119,7 @@ def _show(args: argparse.Namespace) -> int:
     print(f"  answers: {', '.join(fact.answers)}")
     if fact.entities:
         print(f"  about: {', '.join(fact.entities)}")
-    for lang in config.LANGUAGES:
+    for lang in LANGUAGES:
         print(f"  {lang}: {fact.statement[lang]}")
     if fact.website:
         print(f"  website (not from the sources): {fact.website}")

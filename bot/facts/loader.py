@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot import config
 from bot.facts.schema import (
     MAX_PAYLOAD_BYTES,
     Catalogue,
@@ -31,6 +30,7 @@ from bot.facts.schema import (
     answer_payload,
     normalise_space,
 )
+from bot.settings import LANGUAGES, settings
 
 #: Top-level keys of a facts file, and the model each list item is validated into.
 SECTIONS: dict[str, type[BaseModel]] = {
@@ -85,7 +85,7 @@ def load_catalogue(folder: Path, sources_dir: Path | None = None) -> Catalogue:
                 parsed = _parse(model, key, raw, path, problems)
                 if parsed is not None:
                     items[key].append((parsed, str(path)))
-    _check_catalogue(items, sources_dir or config.sources_dir(), problems)
+    _check_catalogue(items, sources_dir or settings().sources_dir, problems)
     if problems:
         raise FactsValidationError(problems)
     return Catalogue(**{key: tuple(item for item, _ in found) for key, found in items.items()})
@@ -170,7 +170,7 @@ def _check_catalogue(items: dict[str, list[tuple[Any, str]]], sources_dir: Path,
                 if text is not None and normalise_space(quote) not in text:
                     report(f"sources: quote not found verbatim in '{citation.source}': "
                            f"{quote[:80]!r}")
-        for lang in config.LANGUAGES:
+        for lang in LANGUAGES:
             if _CONTACT_DETAIL.search(fact.statement[lang]):
                 report(f"statement.{lang}: contains what looks like a phone number or e-mail")
         _check_payload(fact.id, report)

@@ -13,7 +13,7 @@ import re
 
 from pydantic import BaseModel, Extra, Field, validator
 
-from bot.config import LANGUAGES
+from bot.settings import LANGUAGES
 
 #: Kinds of fact the product distinguishes.
 TOPICS: tuple[str, ...] = ("program", "policy", "organisation", "person", "event", "related_news")

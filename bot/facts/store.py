@@ -37,10 +37,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
-from bot import config
 from bot.facts.schema import Catalogue, Entity, Fact, Group, MenuEntry, QuestionType, SourceDocument
 from bot.language.lexicon import is_stopword
 from bot.language.segmentation import content_words
+from bot.settings import LANGUAGES, PROJECT_ROOT, settings
 
 _metadata = MetaData()
 facts_table = Table(
@@ -140,7 +140,7 @@ class FactsStore:
     """Read and (re)build the facts. Cheap to keep for the life of a process: connections pool."""
 
     def __init__(self, url: str | None = None) -> None:
-        self.url = url or config.facts_db_url()
+        self.url = url or settings().facts_db_url
         _ensure_sqlite_folder(self.url)
         self.engine = _engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -151,7 +151,7 @@ class FactsStore:
         created), passes ``PRAGMA quick_check``, has every table and as many readable facts as its
         build recorded. Raises :class:`StoreUnreadableError` otherwise (the action server refuses
         to start on it, rather than answer every question with "I don't know")."""
-        url = url or config.facts_db_url()
+        url = url or settings().facts_db_url
         shown = _shown_url(url)
 
         def unreadable(reason: str) -> StoreUnreadableError:
@@ -238,7 +238,7 @@ class FactsStore:
             conn.execute(insert(entities_table), [
                 {"fact_id": fact.id, "entity": e.casefold()} for e in fact.entities])
         documents = [{"fact_id": fact.id, "lang": lang, "body": _document(fact, lang)}
-                     for lang in config.LANGUAGES]
+                     for lang in LANGUAGES]
         conn.execute(insert(documents_table), documents)
         if self.is_sqlite:
             conn.execute(text(f"INSERT INTO {_FTS_TABLE} (fact_id, lang, body) "
@@ -348,7 +348,7 @@ class FactsStore:
         The score is the share of the query's terms (weighted by length) found in the fact's
         document, so it is comparable across queries and a threshold means the same everywhere.
         """
-        if lang not in config.LANGUAGES:
+        if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}")
         terms = search_terms(query, lang)
         if not terms:
@@ -456,7 +456,7 @@ def _shown_url(url: str) -> str:
 
         return make_url(url).render_as_string(hide_password=True)
     try:
-        return str(path.resolve().relative_to(config.PROJECT_ROOT))
+        return str(path.resolve().relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import config
+from bot.settings import settings
 
 _LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 _LATIN_WORD = re.compile(r"[a-z]+")
@@ -52,7 +52,7 @@ def names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def entity_names() -> tuple[str, ...]:
     """Every language-neutral alias (``aliases.any``) in the facts' entities file."""
-    path = config.facts_dir() / "entities.yml"
+    path = settings().facts_dir / "entities.yml"
     if not path.exists():
         return ()
     document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -23,9 +23,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot import config
 from bot.language import lexicon
 from bot.language.detection import detect_language, guess_language
+from bot.settings import LANGUAGES, settings
 
 SWITCH_INTENT = "switch_language"
 #: Reasons that come from the message itself; only these change a conversation's language.
@@ -58,15 +58,15 @@ def resolve_language(
     detected = detect_language(text).language
     if detected:
         return Resolution(detected, "detected")
-    if current in config.LANGUAGES:
+    if current in LANGUAGES:
         return Resolution(current, "conversation")
     hinted = language_from_hint(hint)
     if hinted:
         return Resolution(hinted, "hint")
     guessed = guess_language(text).language if guess else None
-    if guessed in config.LANGUAGES:
+    if guessed in LANGUAGES:
         return Resolution(guessed, "guessed")
-    return Resolution(config.default_language(), "default")
+    return Resolution(settings().bot_default_language, "default")
 
 
 def requested_language(text: str) -> str | None:
@@ -87,7 +87,7 @@ def language_from_hint(hint: object) -> str | None:
         return None
     primary = re.split(r"[-_]", hint.strip().lower(), maxsplit=1)[0]
     primary = {"in": "id"}.get(primary, primary)
-    return primary if primary in config.LANGUAGES else None
+    return primary if primary in LANGUAGES else None
 
 
 def _boundary(form: str) -> str:

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot import config
 from bot.runtime.processes import (
     MODEL,
     ROOT,
@@ -42,6 +41,7 @@ from bot.runtime.processes import (
     tail,
     wait_until,
 )
+from bot.settings import settings
 
 
 def rasa_extra_args() -> tuple[str, ...]:
@@ -49,7 +49,7 @@ def rasa_extra_args() -> tuple[str, ...]:
     (``BOT_CORS_ORIGINS``). The web page is served by the Rasa server itself (same origin) and
     Telegram posts server to server, so by default no cross-origin access is allowed. Rasa's HTTP
     API stays off (no ``--enable-api``)."""
-    origins = config.cors_origins()
+    origins = settings().cors_origins
     return ("--cors", *origins) if origins else ()
 
 #: Seconds a server may take to answer its health check after a (re)start.
@@ -67,7 +67,7 @@ class Stopped(Exception):
 
 @dataclass(frozen=True)
 class RestartPolicy:
-    """How often and how soon a crashed server is restarted (bot.config: ``RESTART_*``)."""
+    """How often and how soon a crashed server is restarted (bot.settings: ``RESTART_*``)."""
 
     max_restarts: int = 5
     window: float = 300.0
@@ -76,8 +76,9 @@ class RestartPolicy:
 
     @classmethod
     def from_config(cls) -> RestartPolicy:
-        first, most = config.restart_backoff_seconds()
-        return cls(config.restart_max(), config.restart_window_seconds(), first, most)
+        current = settings()
+        return cls(current.restart_max, current.restart_window_seconds, current.restart_backoff_seconds,
+                   current.restart_backoff_max_seconds)
 
     def delay(self, crashes: deque[float], now: float) -> float | None:
         """Seconds to wait before the next restart, given the crash times (this one included, old
