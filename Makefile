@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup facts train shell lint unit conversations validate stories eval answers telegram-webhook lock clean bench audit soak
+.PHONY: scale-out scale-out-test run test setup facts train shell lint unit conversations validate stories eval answers telegram-webhook lock clean bench audit soak
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -64,3 +64,11 @@ lock:             ## re-resolve constraints.txt from requirements*.in (needs the
 
 clean:            ## remove the venv, models, the facts store and reports
 	rm -rf $(VENV) models var reports logs
+
+scale-out: train  ## the scale-out topology on loopback: PostgreSQL, Redis, 2 Rasa + 2 action servers, nginx (Ctrl-C stops all)
+	@scripts/install_services.sh
+	@$(ENV) $(BIN)/python -m bot.runtime.cluster --replicas $${REPLICAS:-2}
+
+scale-out-test: train  ## the scale-out tests (tests/test_scale_out.py, tests/test_lock_store.py)
+	@scripts/install_services.sh
+	@$(ENV) $(BIN)/python -m pytest -q -m cluster -s

@@ -53,6 +53,7 @@ tmp_base=$(mktemp -d "${TMPDIR:-/tmp}/make-test.XXXXXX")
 
 step "setup (Python 3.10 venv, pinned packages)"
 scripts/setup.sh
+. scripts/env.sh  # again, now that the venv can read bot/settings.py
 step "lint (ruff)"
 "$VENV/bin/ruff" check bot actions tests scripts bench
 # The example-clash report (30 s of cross-validation) only informs an operator, it never fails;
@@ -63,18 +64,21 @@ step "facts: validate, build the store, derive training data"
 step "rasa data validate"
 "$VENV/bin/python" scripts/validate_data.py
 # Unit tests and the new-fact test (it trains its own copy of the project) need no model of ours.
-background pytest-unit "${PYTEST[@]}" --basetemp "$tmp_base/unit" -m "not servers"
+# Debian's PostgreSQL, Redis and nginx (the scale-out tests; without them those tests are skipped)
+# are installed first in the same background job.
+background pytest-unit bash -c 'scripts/install_services.sh || echo "warning: no PostgreSQL/Redis/nginx; the scale-out tests will be skipped" >&2; exec "$@"' \
+  _ "${PYTEST[@]}" --basetemp "$tmp_base/unit" -m "not servers"
 step "train (only if data or config changed)"
 scripts/train.sh
-# The evaluations, then the benchmark smoke (it trains the stock bot): CPU work with no wall-clock
-# assertions, so they run beside the server tests.
-background evaluations-and-bench-smoke bash -c 'scripts/evaluate.sh && echo "=== pytest: benchmark smoke ===" && exec "$@"' \
-  _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and trains"
+# The evaluations, then the benchmark smoke (it trains the stock bot) and the scale-out topology
+# (PostgreSQL, Redis, 2+2 replicas, nginx): no tight wall-clock assertions, so beside the server tests.
+background evaluations-bench-scale-out bash -c 'scripts/evaluate.sh && echo "=== pytest: benchmark smoke, scale-out ===" && exec "$@"' \
+  _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and (trains or cluster)"
 step "pytest: conversations over REST, socket.io and Telegram with both servers running"
 scripts/web_assets.sh
 # The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
 scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
-"${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains"
-step "results of the steps that ran beside: unit tests + new fact; evaluations + benchmark smoke"
+"${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains and not cluster"
+step "results of the steps that ran beside: unit tests + new fact; evaluations, benchmark smoke, scale-out"
 finish_background
 echo "(make test took $(( $(date +%s) - start )) s)"

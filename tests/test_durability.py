@@ -90,13 +90,13 @@ def _statements(store: FactsStore, lang: str) -> set[str]:
     return {fact.statement[lang] for fact in store.all()}
 
 
-def _full_tracker(tracker_db: str, sender: str):
+def _full_tracker(tracker_url: str, sender: str):
     from rasa.shared.core.domain import Domain
 
     from bot.tracker_store import TunedSQLTrackerStore
 
-    store = TunedSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), dialect="sqlite",
-                                 db=tracker_db)
+    # As Rasa builds it from endpoints.yml: the URL arrives as ``host``.
+    store = TunedSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), host=tracker_url)
     try:
         return asyncio.run(store.retrieve_full_tracker(sender))
     finally:
@@ -141,7 +141,7 @@ def test_conversations_and_their_language_survive_a_sigkill_of_the_rasa_server(b
 
     # The tracker store holds every turn, before and after the crash, in order, each answered.
     for lang, (sender, messages) in conversations.items():
-        tracker = _full_tracker(servers.env["TRACKER_DB"], sender)
+        tracker = _full_tracker(servers.env["TRACKER_STORE_URL"], sender)
         assert tracker is not None, sender
         assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == messages
         replies_per_turn: list[int] = []
@@ -153,7 +153,7 @@ def test_conversations_and_their_language_survive_a_sigkill_of_the_rasa_server(b
         assert all(replies_per_turn), (sender, replies_per_turn)
         assert tracker.get_slot("language") == lang
     # Also as another process reads the file (committed, not only in the server's memory).
-    with contextlib.closing(sqlite3.connect(servers.env["TRACKER_DB"])) as conn:
+    with contextlib.closing(sqlite3.connect(servers.env["TRACKER_STORE_URL"].removeprefix("sqlite:///"))) as conn:
         for sender, messages in conversations.values():
             count = conn.execute("SELECT count(*) FROM events WHERE sender_id=? AND type_name='user'",
                                  (sender,)).fetchone()[0]

@@ -15,7 +15,8 @@ from tests.conftest import ROOT
 
 
 def _store(path) -> TunedSQLTrackerStore:
-    return TunedSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), dialect="sqlite", db=str(path))
+    # As Rasa builds it from endpoints.yml (``url: ${TRACKER_STORE_URL}`` arrives as ``host``).
+    return TunedSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")), host=f"sqlite:///{path}")
 
 
 def test_is_rasas_sql_store_and_uses_wal_on_sqlite(tmp_path):
@@ -38,3 +39,18 @@ def test_a_saved_conversation_is_read_back_by_a_new_process_store(tmp_path):
     restored = asyncio.run(_store(path).retrieve("delegate-1"))
     assert restored.get_slot("language") == "ja"
     assert restored.latest_message.text == "SMRJとは？"
+
+
+def test_endpoints_yml_builds_the_stores_the_environment_names(tmp_path, monkeypatch):
+    from rasa.core.lock_store import InMemoryLockStore, LockStore
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.core.utils import AvailableEndpoints
+
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'conversations.db'}")
+    monkeypatch.setenv("LOCK_STORE_URL", "")
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook")
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+    store = TrackerStore.create(endpoints.tracker_store, domain=Domain.load(str(ROOT / "domain.yml")))
+    assert isinstance(store, TunedSQLTrackerStore)
+    assert store.engine.url.database == str(tmp_path / "conversations.db")
+    assert isinstance(LockStore.create(endpoints.lock_store), InMemoryLockStore)

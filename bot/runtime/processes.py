@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import requests
 
-from bot.config import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT
 
 ROOT = PROJECT_ROOT
 RASA = str(Path(sys.executable).with_name("rasa"))
@@ -239,7 +239,7 @@ def start_bot(registry: ProcessRegistry, folder: Path, env: dict[str, str], fact
     facts_url = f"sqlite:///{folder / 'facts.db'}"
     FactsStore(facts_url).build(load_catalogue(facts_dir or ROOT / "data" / "facts"))
     rasa_port, action_port = free_port(), free_port()
-    env = {**env, "FACTS_DB_URL": facts_url, "TRACKER_DB": str(folder / "tracker.db"),
+    env = {**env, "FACTS_DB_URL": facts_url, "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
            "BIND_HOST": "127.0.0.1", "SANIC_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
            "ACTION_PORT": str(action_port), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
     actions = registry.start("action server", action_server_command(action_port),
