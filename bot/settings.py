@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     lock_store_url: str = Field("", description=(
         "Rasa's lock store, which makes the messages of one conversation wait for each other. Empty:\n"
         "in-process (one Rasa server). Several Rasa servers must share one:\n"
-        "redis://[:password@]host:6379/1 (bot/lock_store.py, Rasa's Redis lock store made atomic)."))
+        "redis://[:password@]host:6379/1 (bot/lock_store.py, Rasa's Redis lock store made atomic).\n"
+        "The same Redis then also holds the per-sender rate limits and Telegram's seen update ids."))
     facts_dir: Path = Field(PROJECT_ROOT / "data" / "facts", description=(
         "Facts store: folder of YAML files operators edit, and the SQLAlchemy URL it is built into.\n"
         "A PostgreSQL URL (postgresql://user:password@host/db) works with the same module."))
@@ -103,7 +104,7 @@ class Settings(BaseSettings):
         "Messages are cut to this many characters before NLU."))
     bot_rate_limit_per_minute: int = Field(20, ge=0, description=(
         "Messages one sender may send in any 60 s (0: no limit); the first over it gets one polite reply.\n"
-        "Counted per Rasa server process."))
+        "Counted per Rasa server, or across all of them in Redis when LOCK_STORE_URL is set."))
     bot_max_connections_per_ip: int = Field(20, ge=0, description=(
         "Open web-chat connections one client address may hold (0: no cap)."))
     web_session_secret: str = Field("", description=(
@@ -126,7 +127,8 @@ class Settings(BaseSettings):
         "Bot API server; point it at a local Bot API server or a test double."))
     telegram_updates_db: Path = Field(Path("var/telegram_updates.db"), description=(
         "Update ids already handled, so an update Telegram delivers twice is answered once (SQLite;\n"
-        "replicas on one machine share the file). Relative to the project folder."))
+        "replicas on one machine share the file; in Redis when LOCK_STORE_URL is set). Relative to\n"
+        "the project folder."))
     telegram_send_max_attempts: int = Field(5, ge=1, description=(
         "Sending an answer: tries per message, seconds per answer for all retries (429 retry_after\n"
         "waits, backoff, slow requests), and the first backoff after a 5xx or network error (it\n"

@@ -61,24 +61,22 @@ step "lint (ruff)"
 step "facts: validate, build the store, derive training data"
 "$VENV/bin/python" -m bot.facts validate --no-clashes
 "$VENV/bin/python" -m bot.facts build
-step "rasa data validate"
-"$VENV/bin/python" scripts/validate_data.py
-# Unit tests and the new-fact test (it trains its own copy of the project) need no model of ours.
-# Debian's PostgreSQL, Redis and nginx (the scale-out tests; without them those tests are skipped)
-# are installed first in the same background job.
-background pytest-unit bash -c 'scripts/install_services.sh || echo "warning: no PostgreSQL/Redis/nginx; the scale-out tests will be skipped" >&2; exec "$@"' \
-  _ "${PYTEST[@]}" --basetemp "$tmp_base/unit" -m "not servers"
+# Unit tests, the new-fact test, then (once the model is trained) the scale-out tests.
+background pytest-unit-then-scale-out scripts/test_lane_unit.sh "$tmp_base" "$tmp_base/trained"
+# rasa data validate is a check, not an input of training: it runs beside it.
+background rasa-data-validate "$VENV/bin/python" scripts/validate_data.py
 step "train (only if data or config changed)"
 scripts/train.sh
-# The evaluations, then the benchmark smoke (it trains the stock bot) and the scale-out topology
-# (PostgreSQL, Redis, 2+2 replicas, nginx): no tight wall-clock assertions, so beside the server tests.
-background evaluations-bench-scale-out bash -c 'scripts/evaluate.sh && echo "=== pytest: benchmark smoke, scale-out ===" && exec "$@"' \
-  _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and (trains or cluster)"
+touch "$tmp_base/trained"
+# The evaluations, then the benchmark smoke (it trains the stock bot): no tight wall-clock
+# assertions, so beside the server tests.
+background evaluations-bench-smoke bash -c 'scripts/evaluate.sh && echo "=== pytest: benchmark smoke ===" && exec "$@"' \
+  _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and trains"
 step "pytest: conversations over REST, socket.io and Telegram with both servers running"
 scripts/web_assets.sh
 # The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
 scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
 "${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains and not cluster"
-step "results of the steps that ran beside: unit tests + new fact; evaluations, benchmark smoke, scale-out"
+step "results of the steps that ran beside: unit tests, new fact, scale-out; data validation; evaluations, benchmark smoke"
 finish_background
 echo "(make test took $(( $(date +%s) - start )) s)"

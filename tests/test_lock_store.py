@@ -1,4 +1,5 @@
-"""The lock store replicas share: Rasa 3.6's RedisLockStore races across processes; ours does not.
+"""What replicas share in Redis: the lock store (Rasa 3.6's RedisLockStore races across processes;
+ours does not), the per-sender rate limit and Telegram's seen update ids.
 
 Runs a real Redis server (Debian's redis-server, installed by scripts/install_services.sh; the test
 is skipped without it). Several threads, each with its own connection as separate Rasa servers
@@ -8,11 +9,14 @@ would have, take tickets for one conversation at the same moment.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
 from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
+from bot.channels.limits import RedisSenderRateLimiter, SenderRateLimiter, Verdict, sender_rate_limiter
+from bot.channels.telegram_updates import RedisUpdateStore, SQLiteUpdateStore, update_store
 from bot.lock_store import AtomicRedisLockStore, ConfiguredLockStore
 from bot.runtime.cluster import ClusterError, start_redis
 from bot.runtime.processes import ProcessRegistry
@@ -99,3 +103,44 @@ def test_lock_store_url_chooses_the_store(redis_url, monkeypatch):
     monkeypatch.setenv("LOCK_STORE_URL", "redis://127.0.0.1:1/1")  # nothing listens on port 1
     with pytest.raises(Exception, match="127.0.0.1:1|Connection refused|Error"):
         ConfiguredLockStore(endpoint_config=None)
+
+
+def test_the_rate_limit_is_counted_across_replicas_sharing_redis(redis_url):
+    replicas = [RedisSenderRateLimiter(redis_url, per_minute=3, prefix=f"rl-{time.time_ns()}:")
+                for _ in range(2)]
+    replicas[1].prefix = replicas[0].prefix  # two servers, one Redis, one count
+    verdicts = [replicas[i % 2].check("delegate", now=1000.0 + i) for i in range(6)]
+    assert verdicts == [Verdict.ADMIT] * 3 + [Verdict.NOTIFY, Verdict.DROP, Verdict.DROP]
+    assert replicas[1].retry_after("delegate", now=1005.0) == 55
+    assert replicas[0].check("delegate", now=1061.0) is Verdict.ADMIT  # the window moved on
+    assert replicas[0].check("someone else", now=1061.0) is Verdict.ADMIT
+
+
+def test_redeliveries_are_claimed_once_across_replicas_sharing_redis(redis_url):
+    stores = [RedisUpdateStore(redis_url, prefix=f"upd-{time.time_ns()}:") for _ in range(4)]
+    for store in stores[1:]:
+        store.prefix = stores[0].prefix
+    claims: list[bool] = []
+    start = threading.Barrier(len(stores))
+
+    def claim(store: RedisUpdateStore) -> None:
+        start.wait()
+        claims.append(store.claim("bot", 4242))
+
+    workers = [threading.Thread(target=claim, args=(store,)) for store in stores]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+    assert sorted(claims) == [False, False, False, True]
+    assert stores[0].claim("other-bot", 4242) is True
+
+
+def test_lock_store_url_also_moves_rate_limits_and_update_ids_to_redis(redis_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("TELEGRAM_UPDATES_DB", str(tmp_path / "updates.db"))
+    monkeypatch.setenv("LOCK_STORE_URL", "")
+    assert isinstance(sender_rate_limiter(), SenderRateLimiter)
+    assert isinstance(update_store(), SQLiteUpdateStore)
+    monkeypatch.setenv("LOCK_STORE_URL", redis_url)
+    assert isinstance(sender_rate_limiter(), RedisSenderRateLimiter)
+    assert isinstance(update_store(), RedisUpdateStore)

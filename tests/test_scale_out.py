@@ -128,7 +128,7 @@ def test_killing_one_rasa_and_one_action_replica_under_load_loses_no_acknowledge
     acknowledged: list[tuple[str, str]] = []
     failed: list[str] = []
     lock = threading.Lock()
-    stop_at = time.monotonic() + 20
+    stop_at = time.monotonic() + 14
 
     def client(n: int) -> None:
         sender, turn = f"load-{n}-{time.time_ns()}", 0
@@ -148,7 +148,7 @@ def test_killing_one_rasa_and_one_action_replica_under_load_loses_no_acknowledge
     clients = [threading.Thread(target=client, args=(n,)) for n in range(6)]
     for thread in clients:
         thread.start()
-    time.sleep(6)
+    time.sleep(5)
     cluster.kill(cluster.rasa[1])
     cluster.kill(cluster.actions[1])
     for thread in clients:

@@ -12,13 +12,16 @@ and how fast one sender may send.
 - **Senders** may send ``BOT_RATE_LIMIT_PER_MINUTE`` messages (default 20) in any 60 s. The first
   message over the limit is answered once with ``utter_rate_limited`` in the conversation's
   language (``bot.channels.notices``); later ones are dropped until the window has room again.
-  Counts live in this process: with several replicas behind a load balancer without sticky
-  sessions, each replica counts its own share.
+  One server counts in its own memory (:class:`SenderRateLimiter`); replicas that share a Redis
+  (``LOCK_STORE_URL``) count together in it (:class:`RedisSenderRateLimiter`, the same sliding
+  window as one atomic Lua script), so a sender gets the same limit whichever replica they reach.
+  :func:`sender_rate_limiter` picks.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import OrderedDict, deque
 from enum import Enum
 from typing import Any
@@ -87,6 +90,66 @@ class SenderRateLimiter:
         if len(times) < self.per_minute or not times:
             return 0
         return max(1, int(times[0] + self.window - now + 0.999))
+
+
+#: The sliding window in Redis: drop old entries, admit under the limit, else notify once then drop.
+#: Returns {verdict, oldest admitted time}: 0 admit, 1 notify, 2 drop.
+_WINDOW_SCRIPT = """
+local times, told = KEYS[1], KEYS[2]
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local ttl = math.ceil(window * 1000)
+redis.call('ZREMRANGEBYSCORE', times, '-inf', now - window)
+if redis.call('ZCARD', times) < limit then
+  redis.call('ZADD', times, now, ARGV[4])
+  redis.call('PEXPIRE', times, ttl)
+  redis.call('DEL', told)
+  return {0, '0'}
+end
+local oldest = redis.call('ZRANGE', times, 0, 0, 'WITHSCORES')[2]
+if redis.call('SET', told, '1', 'NX', 'PX', ttl) then return {1, oldest} end
+return {2, oldest}
+"""
+
+
+class RedisSenderRateLimiter:
+    """:class:`SenderRateLimiter` shared by every server using the same Redis (wall-clock times, so
+    the servers' clocks must agree to within a second or so, as NTP keeps them)."""
+
+    def __init__(self, url: str, per_minute: int | None = None, window: float = 60.0,
+                 prefix: str = "ratelimit:") -> None:
+        import redis
+
+        self.per_minute = per_minute if per_minute is not None else settings().bot_rate_limit_per_minute
+        self.window = window
+        self.prefix = prefix
+        self.red = redis.Redis.from_url(url, socket_timeout=2)
+        self._script = self.red.register_script(_WINDOW_SCRIPT)
+        self._oldest: dict[str, float] = {}
+
+    def check(self, sender: str, now: float | None = None) -> Verdict:
+        if self.per_minute <= 0:
+            return Verdict.ADMIT
+        now = time.time() if now is None else now
+        code, oldest = self._script(keys=[f"{self.prefix}{sender}", f"{self.prefix}{sender}:told"],
+                                    args=[now, self.window, self.per_minute, f"{now}:{uuid.uuid4().hex}"])
+        if int(code) == 0:
+            self._oldest.pop(sender, None)
+            return Verdict.ADMIT
+        self._oldest[sender] = float(oldest)
+        return Verdict.NOTIFY if int(code) == 1 else Verdict.DROP
+
+    def retry_after(self, sender: str, now: float | None = None) -> int:
+        oldest = self._oldest.get(sender)
+        if oldest is None:
+            return 0
+        now = time.time() if now is None else now
+        return max(1, int(oldest + self.window - now + 0.999))
+
+
+def sender_rate_limiter() -> SenderRateLimiter | RedisSenderRateLimiter:
+    """The limiter the settings ask for: in Redis when replicas share one (``LOCK_STORE_URL``)."""
+    url = settings().lock_store_url
+    return RedisSenderRateLimiter(url) if url else SenderRateLimiter()
 
 
 class ConnectionCounter:

@@ -23,10 +23,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import (
-    SenderRateLimiter,
     Verdict,
     cap_request_size,
     clip_message,
+    sender_rate_limiter,
 )
 from bot.channels.notices import send_response
 from bot.language.hints import with_language_hint
@@ -69,7 +69,7 @@ class HintedRestInput(RestInput):
     """POST /webhooks/rest/webhook, as Rasa's ``rest`` channel."""
 
     def __init__(self) -> None:
-        self.rate_limiter = SenderRateLimiter()
+        self.rate_limiter = sender_rate_limiter()
 
     @classmethod
     def name(cls) -> str:

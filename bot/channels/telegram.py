@@ -72,13 +72,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.limits import (
-    SenderRateLimiter,
     Verdict,
     cap_request_size,
     clip_message,
+    sender_rate_limiter,
 )
 from bot.channels.notices import send_response
-from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStore, UpdateStoreError
+from bot.channels.telegram_updates import UpdateStore, UpdateStoreError, update_store
 from bot.language.hints import HINT_KEY, with_language_hint
 from bot.settings import settings
 
@@ -632,7 +632,7 @@ class TelegramChannel(TelegramInput):
         self._updates = updates
         #: Deliveries under way; each chat's newest one, which the chat's next answer waits for.
         self._deliveries: set[asyncio.Task[Any]] = set()
-        self.rate_limiter = SenderRateLimiter()
+        self.rate_limiter = sender_rate_limiter()
         self._app: Any = None  # the Rasa server's app, for replies outside a user turn
         self._chat_tails: dict[str, asyncio.Task[Any]] = {}
 
@@ -668,7 +668,7 @@ class TelegramChannel(TelegramInput):
         """
         try:
             if self._updates is None:
-                self._updates = SQLiteUpdateStore(settings().telegram_updates_db)
+                self._updates = update_store()
             return self._updates.claim(self.bot_id or "", update_id)
         except UpdateStoreError:
             logger.exception("Telegram update store failed; handling update %s without the "

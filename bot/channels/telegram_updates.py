@@ -7,9 +7,10 @@ by whoever *claims* it first: a claim is one atomic insert, never a read followe
 
 :class:`UpdateStore` is the interface; :class:`SQLiteUpdateStore` keeps the ids in one table of a
 SQLite file (``TELEGRAM_UPDATES_DB``, default ``var/telegram_updates.db``), which replicas on one
-machine (or on a shared volume with working file locks) can share. A Redis store for replicas on
-several machines fits the same interface: ``claim`` is ``SET telegram:update:<bot>:<id> 1 NX EX
-<ttl>`` (true when it answers OK), and Redis' own expiry does the pruning.
+machine (or on a shared volume with working file locks) can share. :class:`RedisUpdateStore` serves
+replicas on several machines: ``claim`` is ``SET telegram:update:<bot>:<id> 1 NX EX <ttl>`` (true
+when it answers OK), and Redis' own expiry does the pruning. :func:`update_store` picks: Redis when
+the replicas share one (``LOCK_STORE_URL``), else the SQLite file.
 
 Ids are kept for a day by default: Telegram stops redelivering an update well before it drops it
 (it keeps undelivered updates for 24 hours), and the table is also capped at a number of rows, so
@@ -115,3 +116,40 @@ class SQLiteUpdateStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class RedisUpdateStore:
+    """:class:`UpdateStore` in Redis, for replicas on several machines: one ``SET NX EX`` per claim."""
+
+    def __init__(self, url: str, ttl_seconds: float = DEFAULT_TTL_SECONDS,
+                 prefix: str = "telegram:update:") -> None:
+        import redis
+
+        self.ttl_seconds = ttl_seconds
+        self.prefix = prefix
+        self._redis_error = redis.RedisError
+        try:
+            self.red = redis.Redis.from_url(url, socket_timeout=2)
+        except (ValueError, redis.RedisError) as error:
+            raise UpdateStoreError(f"cannot use Redis at {url.split('@')[-1]}: {error}") from error
+
+    def claim(self, bot_id: str, update_id: int) -> bool:
+        try:
+            return bool(self.red.set(f"{self.prefix}{bot_id}:{int(update_id)}", "1", nx=True,
+                                     ex=int(self.ttl_seconds)))
+        except self._redis_error as error:
+            raise UpdateStoreError(f"cannot write to Redis: {error}") from error
+
+    def close(self) -> None:
+        self.red.close()
+
+
+def update_store() -> UpdateStore:
+    """The store the settings ask for: Redis when replicas share one (``LOCK_STORE_URL``), else the
+    SQLite file ``TELEGRAM_UPDATES_DB``."""
+    from bot.settings import settings
+
+    current = settings()
+    if current.lock_store_url:
+        return RedisUpdateStore(current.lock_store_url)
+    return SQLiteUpdateStore(current.telegram_updates_db)

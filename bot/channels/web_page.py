@@ -44,10 +44,10 @@ from sanic.response import HTTPResponse
 
 from bot.channels.limits import (
     ConnectionCounter,
-    SenderRateLimiter,
     Verdict,
     cap_request_size,
     clip_message,
+    sender_rate_limiter,
 )
 from bot.channels.notices import send_response
 from bot.language.hints import with_language_hint
@@ -191,7 +191,7 @@ class PersistentSocketIOInput(SocketIOInput):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rate_limiter = SenderRateLimiter()
+        self.rate_limiter = sender_rate_limiter()
         self.connections = ConnectionCounter()
 
     def get_output_channel(self) -> OutputChannel | None:
