@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
 ENV := source scripts/env.sh &&
 
-.PHONY: scale-out scale-out-test run test setup facts train shell lint unit conversations validate stories eval answers telegram-webhook lock clean bench audit soak
+.PHONY: scale-out scale-out-test bench-scale-out run test setup facts train shell lint unit conversations validate stories eval answers telegram-webhook lock clean bench audit soak
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -52,6 +52,10 @@ telegram-webhook: setup  ## register the Telegram webhook (setWebhook with secre
 
 bench: train      ## our bot vs a stock `rasa init` bot: latency, throughput, RSS, cold start -> bench/results.md
 	@$(ENV) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-scale-out: train  ## the scale-out topology with 1 and with 2 replicas: msg/s, p50/p95, CPU per role -> bench/scale_out_results.md
+	@scripts/install_services.sh
+	@$(ENV) $(BIN)/python -m bench.scale_out $(BENCH_ARGS)
 
 soak: train       ## 32 conversations (REST + socket.io, id/ja/en) for 60 s, action server restarted mid-run -> bench/soak_results.md
 	@$(ENV) $(BIN)/python -m bench.soak $(SOAK_ARGS)

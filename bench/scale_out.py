@@ -33,7 +33,7 @@ CONCURRENCY = 32
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children that have exited (from /proc)."""
+    """User + system CPU seconds of a process, and of its children that have exited (from /proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -42,30 +42,36 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / ticks
 
 
-def _group_pids(pgid: int) -> list[int]:
-    pids = []
+def _tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants (by parent pid: PostgreSQL's backends start sessions of
+    their own, so a process group would miss them)."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if os.getpgid(int(entry.name)) == pgid:
-                    pids.append(int(entry.name))
-            except OSError:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
                 pass
-    return pids
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
 
 
 def _cpu_by_role(cluster: Cluster) -> dict[str, float]:
-    """CPU seconds so far, per role (all replicas of a role together; every process of each group)."""
+    """CPU seconds so far, per role (all replicas of a role together, each with its child processes;
+    a backend that exited in between is counted in its parent's children time)."""
     roles = {"Rasa servers": [r.managed for r in cluster.rasa],
              "action servers": [a.managed for a in cluster.actions],
              "PostgreSQL": [cluster.services["postgresql"]], "Redis": [cluster.services["redis"]],
              "nginx": [cluster.services["nginx"]]}
-    return {role: sum(_cpu_seconds(pid) for m in managed for pid in _group_pids(m.process.pid))
+    return {role: sum(_cpu_seconds(pid) for m in managed for pid in _tree_pids(m.process.pid))
             for role, managed in roles.items()}
 
 
 def _tracker_bytes(cluster: Cluster) -> tuple[int, int]:
-    """Size of the tracker database and its number of user turns."""
+    """Size of the tracker database (bytes) and its number of user turns so far."""
     engine = sa.create_engine(cluster.tracker_store_url)
     try:
         with engine.connect() as conn:
@@ -85,6 +91,7 @@ def measure(replicas: int, messages: int, rounds: int) -> dict[str, object]:
         url = cluster.rest_url
         deadline = time.monotonic() + 900
         rest_round(url, questions, 8, 48, deadline, f"warm-{replicas}")  # lazy imports, caches
+        size_before, turns_before = _tracker_bytes(cluster)
         before_cpu, before, load_cpu = _cpu_by_role(cluster), time.perf_counter(), time.process_time()
         results = [rest_round(url, questions, CONCURRENCY, messages, deadline, f"r{r}-{replicas}")
                    for r in range(rounds)]
@@ -105,7 +112,9 @@ def measure(replicas: int, messages: int, rounds: int) -> dict[str, object]:
             "sent": sum(len(r.latencies) + r.errors for r in results),
             "cpu": {role: after_cpu[role] - before_cpu[role] for role in after_cpu},
             "wall": wall,
-            "bytes_per_turn": size / turns if turns else float("nan"),
+            # Growth over the measured rounds (an empty database already takes several MB).
+            "bytes_per_turn": (size - size_before) / (turns - turns_before) if turns > turns_before
+            else float("nan"),
             "turns": turns,
         }
     finally:

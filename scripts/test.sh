@@ -61,7 +61,7 @@ step "lint (ruff)"
 step "facts: validate, build the store, derive training data"
 "$VENV/bin/python" -m bot.facts validate --no-clashes
 "$VENV/bin/python" -m bot.facts build
-# Unit tests, the new-fact test, then (once the model is trained) the scale-out tests.
+# Unit tests, the new-fact test, then (once the model is trained) the scale-out tests and the short soak.
 background pytest-unit-then-scale-out scripts/test_lane_unit.sh "$tmp_base" "$tmp_base/trained"
 # rasa data validate is a check, not an input of training: it runs beside it.
 background rasa-data-validate "$VENV/bin/python" scripts/validate_data.py
@@ -76,7 +76,7 @@ step "pytest: conversations over REST, socket.io and Telegram with both servers 
 scripts/web_assets.sh
 # The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
 scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
-"${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains and not cluster"
+"${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains and not cluster and not beside"
 step "results of the steps that ran beside: unit tests, new fact, scale-out; data validation; evaluations, benchmark smoke"
 finish_background
 echo "(make test took $(( $(date +%s) - start )) s)"

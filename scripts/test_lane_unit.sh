@@ -2,7 +2,8 @@
 # One of make test's background jobs (scripts/test.sh): everything that needs no model of ours
 # (the unit tests, and the new-fact test, which trains its own copy of the project), then, once
 # scripts/test.sh has trained the model and created TRAINED_FLAG, the scale-out tests
-# (PostgreSQL, Redis, 2+2 replicas, nginx). Debian's PostgreSQL, Redis and nginx are installed
+# (PostgreSQL, Redis, 2+2 replicas, nginx) and the other model tests marked `beside` (the short
+# soak, the model-loader check): this balances make test's three lanes on two cores. Debian's PostgreSQL, Redis and nginx are installed
 # first; without them the scale-out tests are skipped with a warning.
 # Usage: scripts/test_lane_unit.sh BASETEMP TRAINED_FLAG
 set -uo pipefail
@@ -12,7 +13,7 @@ pytest=("$VENV/bin/python" -m pytest -q -p no:cacheprovider --durations=5)
 scripts/install_services.sh \
   || echo "warning: no PostgreSQL/Redis/nginx; the scale-out tests will be skipped" >&2
 "${pytest[@]}" --basetemp "$basetemp/unit" -m "not servers" || exit 1
-echo "=== pytest: scale-out (waiting for the model) ==="
+echo "=== pytest: scale-out, soak, model loader (waiting for the model) ==="
 for _ in $(seq 1800); do [ -e "$trained" ] && break; sleep 1; done
 [ -e "$trained" ] || { echo "error: the model was not trained within 30 minutes" >&2; exit 1; }
-exec "${pytest[@]}" --basetemp "$basetemp/cluster" -m "servers and cluster"
+exec "${pytest[@]}" --basetemp "$basetemp/cluster" -m "servers and (cluster or beside)"

@@ -38,6 +38,7 @@ def test_patch_is_installed_by_importing_the_components():
 
 
 @pytest.mark.servers
+@pytest.mark.beside
 def test_loading_without_the_training_step_gives_the_same_predictions(monkeypatch):
     """Our trained model, loaded by Rasa's loader and by ours: every intent and fact confidence of
     30 questions in three languages is the same, to the last bit."""

@@ -18,7 +18,7 @@ import pytest
 from bench import soak
 from bot.runtime.processes import MODEL
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.beside]
 
 
 @pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)")
