@@ -68,9 +68,9 @@ background rasa-data-validate "$VENV/bin/python" scripts/validate_data.py
 step "train (only if data or config changed)"
 scripts/train.sh
 touch "$tmp_base/trained"
-# The evaluations, then the benchmark smoke (it trains the stock bot): no tight wall-clock
-# assertions, so beside the server tests.
-background evaluations-bench-smoke bash -c 'scripts/evaluate.sh && echo "=== pytest: benchmark smoke ===" && exec "$@"' \
+# The NLU and answer evaluations, then the benchmark smoke (it trains the stock bot): no tight
+# wall-clock assertions, so beside the server tests. (The test conversations run in the unit lane.)
+background evaluations-bench-smoke bash -c 'scripts/evaluate.sh nlu answers && echo "=== pytest: benchmark smoke ===" && exec "$@"' \
   _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and trains"
 step "pytest: conversations over REST, socket.io and Telegram with both servers running"
 scripts/web_assets.sh
