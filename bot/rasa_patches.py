@@ -48,6 +48,7 @@ from rasa.core.actions.action import (
     RemoteAction,
 )
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
 from rasa.utils.tensorflow.models import RasaModel
 
 from bot.settings import settings
@@ -122,8 +123,8 @@ def _load_for_prediction(cls: type[RasaModel], model_file_name: str, model_data_
     model = cls(*args, **kwargs)
     config = kwargs.get("config", {})
     # As Rasa's loader: compiled with the optimizer it was trained with (prediction ignores it).
-    model.compile(optimizer=tf.keras.optimizers.Adam(config.get("learning_rate", 0.001)),
-                  run_eagerly=config.get("run_eagerly"))
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                  run_eagerly=config.get(RUN_EAGERLY))
     status = model.load_weights(model_file_name)
     # The first prediction creates the variables; each takes its saved value as it is created.
     model.run_inference(predict_data_example)

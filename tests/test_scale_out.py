@@ -5,6 +5,7 @@ behind nginx. Skipped when Debian's postgresql, redis-server and nginx are not i
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -56,10 +57,14 @@ def _events(cluster: Cluster, sender: str) -> list[tuple[str, str | None]]:
                                 {"s": sender}).fetchall()
     finally:
         engine.dispose()
-    import json
-
-    return [(name, json.loads(data).get("text") if name != "action" else None) for name, data in rows
-            if name in ("user", "bot") or (name == "action" and json.loads(data).get("name") == "action_listen")]
+    events = []
+    for name, data in rows:
+        event = json.loads(data)
+        if name in ("user", "bot"):
+            events.append((name, event.get("text")))
+        elif name == "action" and event.get("name") == "action_listen":
+            events.append((name, None))
+    return events
 
 
 def test_a_conversation_alternating_between_replicas_keeps_its_language_and_history(cluster):

@@ -51,6 +51,11 @@ class Verdict(Enum):
     DROP = "drop"        # over the limit and already told
 
 
+def _seconds_until_room(oldest: float, window: float, now: float) -> int:
+    """Whole seconds (at least 1) until the oldest counted message leaves the window."""
+    return max(1, int(oldest + window - now + 0.999))
+
+
 class SenderRateLimiter:
     """Sliding-window count of messages per sender, for one process.
 
@@ -89,7 +94,7 @@ class SenderRateLimiter:
         times, _ = self._seen.get(sender, (deque(), False))
         if len(times) < self.per_minute or not times:
             return 0
-        return max(1, int(times[0] + self.window - now + 0.999))
+        return _seconds_until_room(times[0], self.window, now)
 
 
 #: The sliding window in Redis: drop old entries, admit under the limit, else notify once then drop.
@@ -142,8 +147,7 @@ class RedisSenderRateLimiter:
         oldest = self._oldest.get(sender)
         if oldest is None:
             return 0
-        now = time.time() if now is None else now
-        return max(1, int(oldest + self.window - now + 0.999))
+        return _seconds_until_room(oldest, self.window, time.time() if now is None else now)
 
 
 def sender_rate_limiter() -> SenderRateLimiter | RedisSenderRateLimiter:

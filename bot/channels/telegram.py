@@ -161,8 +161,9 @@ class RetryPolicy:
 
     @classmethod
     def from_config(cls) -> RetryPolicy:
-        return cls(settings().telegram_send_max_attempts, settings().telegram_send_max_wait_seconds,
-                   settings().telegram_send_backoff_seconds)
+        current = settings()
+        return cls(current.telegram_send_max_attempts, current.telegram_send_max_wait_seconds,
+                   current.telegram_send_backoff_seconds)
 
     def backoff_delay(self, attempt: int) -> float:
         """Wait after failed attempt number ``attempt`` (1, 2, ...): backoff, 2×, 4× ... capped."""

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from bot.settings import settings
+
 logger = logging.getLogger(__name__)
 
 #: How long a claimed update id is remembered, in seconds.
@@ -147,8 +149,6 @@ class RedisUpdateStore:
 def update_store() -> UpdateStore:
     """The store the settings ask for: Redis when replicas share one (``LOCK_STORE_URL``), else the
     SQLite file ``TELEGRAM_UPDATES_DB``."""
-    from bot.settings import settings
-
     current = settings()
     if current.lock_store_url:
         return RedisUpdateStore(current.lock_store_url)

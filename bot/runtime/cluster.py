@@ -58,8 +58,6 @@ class Replica:
     name: str
     port: int
     managed: Managed
-    command: list[str]
-    env: dict[str, str]
 
     @property
     def url(self) -> str:
@@ -70,7 +68,6 @@ class Replica:
 class Cluster:
     folder: Path
     registry: ProcessRegistry
-    postgres_url: str                 # the server; databases: tracker, facts
     tracker_store_url: str
     facts_db_url: str
     lock_store_url: str
@@ -277,7 +274,7 @@ def start_cluster(folder: Path, replicas: int = 2, model: Path | None = None,
         tracker_url, facts_url = f"{postgres_url}/tracker", f"{postgres_url}/facts"
         FactsStore(facts_url).build(load_catalogue(facts_dir or ROOT / "data" / "facts"))
         port, actions_port = free_port(), free_port()
-        cluster = Cluster(folder, registry, postgres_url, tracker_url, facts_url, lock_store_url,
+        cluster = Cluster(folder, registry, tracker_url, facts_url, lock_store_url,
                           f"http://127.0.0.1:{port}", f"http://127.0.0.1:{actions_port}/webhook",
                           services={"postgresql": postgres, "redis": redis_server}, scratch=[postgres_data])
         env = project_env({"TELEGRAM_TOKEN": "", **(extra_env or {}), "FACTS_DB_URL": facts_url,
@@ -288,17 +285,14 @@ def start_cluster(folder: Path, replicas: int = 2, model: Path | None = None,
                            "WEB_SESSION_SECRET": secrets.token_hex(32)})
         for i in range(replicas):
             action_port = free_port()
-            command = action_server_command(action_port)
             cluster.actions.append(Replica(f"actions-{i + 1}", action_port, registry.start(
-                f"actions-{i + 1}", command, cwd=ROOT, env=env, log=folder / f"actions-{i + 1}.log"),
-                command, env))
+                f"actions-{i + 1}", action_server_command(action_port), cwd=ROOT, env=env,
+                log=folder / f"actions-{i + 1}.log")))
         for i in range(replicas):
             rasa_port = free_port()
-            command = rasa_server_command(rasa_port, model=model)
-            replica_env = {**env, "RASA_PORT": str(rasa_port)}
             cluster.rasa.append(Replica(f"rasa-{i + 1}", rasa_port, registry.start(
-                f"rasa-{i + 1}", command, cwd=ROOT, env=replica_env, log=folder / f"rasa-{i + 1}.log"),
-                command, replica_env))
+                f"rasa-{i + 1}", rasa_server_command(rasa_port, model=model), cwd=ROOT,
+                env={**env, "RASA_PORT": str(rasa_port)}, log=folder / f"rasa-{i + 1}.log")))
         cluster.services["nginx"] = start_nginx(registry, folder, [r.port for r in cluster.rasa],
                                                 [a.port for a in cluster.actions], port, actions_port)
         every = [*cluster.actions, *cluster.rasa]
