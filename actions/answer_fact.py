@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,6 +18,10 @@ from actions.conversation import button, conversation_language, decision, store
 from actions.menu import show_menu
 from bot.answering import Decision
 from bot.facts import Fact, SourceDocument, StoreNotBuiltError
+from bot.facts.schema import quote_payload
+
+#: The slot that remembers the facts of the last answer, for "where does it say that?".
+STATED_FACTS_SLOT = "stated_facts"
 
 #: The question type whose answer would be contact details; official websites are offered then.
 CONTACT = "contact"
@@ -32,14 +37,22 @@ class ActionAnswerFact(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = conversation_language(tracker)
         try:
-            send_decision(dispatcher, decision(tracker), lang)
+            result = decision(tracker)
+            send_decision(dispatcher, result, lang)
         except (StoreNotBuiltError, SQLAlchemyError):
             dispatcher.utter_message(response="utter_facts_unavailable")
+            return []
+        if result.kind in ("answer", "cards"):
+            return [SlotSet(STATED_FACTS_SLOT, [fact.id for fact in result.facts])]
         return []
 
 
 def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str) -> None:
-    """Every reply that rests on the facts goes through here (answer, cards, "don't say")."""
+    """Every reply that rests on the facts goes through here (answer, cards, briefing,
+    "don't say")."""
+    if result.kind == "briefing":
+        send_briefing(dispatcher, result.facts, lang)
+        return
     if result.kind in ("answer", "cards"):
         sources = store().sources()
         for fact in result.facts:
@@ -68,17 +81,44 @@ def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str)
 
 def send_fact(dispatcher: CollectingDispatcher, fact: Fact, lang: str,
               sources: dict[str, SourceDocument]) -> None:
-    """One fact as one message: the statement in ``lang`` and the sources it rests on."""
-    parts = []
-    for citation in fact.sources:
-        document = sources.get(citation.source)
-        about = [document.publisher, document.title, document.date, document.url] if document \
-            else [citation.source]
-        quotes = " ".join(quote if quote.startswith(("“", '"')) else f"“{quote}”"
-                          for quote in citation.quotes)
-        parts.append(f"{', '.join(p for p in about if p)} — {quotes}")
+    """One fact as one answer card: the statement in ``lang`` first, then a short line naming its
+    sources; the verbatim quote is one tap away (``action_show_quote``), so a long Indonesian
+    quote no longer buries the answer on a phone."""
     dispatcher.utter_message(response="utter_fact_answer", statement=fact.statement[lang],
-                             sources="; ".join(parts))
+                             source=source_line(fact, sources), quote_payload=quote_payload(fact.id))
+
+
+def send_briefing(dispatcher: CollectingDispatcher, facts: tuple[Fact, ...], lang: str) -> None:
+    """The briefing as one message: its points in order, the sources named once, and one button
+    per point that opens the full fact (numbered like the point it belongs to)."""
+    facts_store = store()
+    by_id = {fact.id: fact for fact in facts}
+    points = [point for point in facts_store.briefing() if point.fact in by_id]
+    sources = facts_store.sources()
+    cited = dict.fromkeys(citation.source for fact in facts for citation in fact.sources)
+    dispatcher.utter_message(
+        response="utter_briefing",
+        points="\n".join(f"{number}. {point.short[lang]}"
+                         for number, point in enumerate(points, start=1)),
+        sources="; ".join(describe_source(sources.get(source_id), source_id)
+                          for source_id in cited),
+        buttons=[{"title": f"{number}. {by_id[point.fact].question[lang]}",
+                  "payload": by_id[point.fact].payload()}
+                 for number, point in enumerate(points, start=1)])
+
+
+def source_line(fact: Fact, sources: dict[str, SourceDocument]) -> str:
+    """The short source line of a card: each source document once, as given (no invented date)."""
+    cited = dict.fromkeys(citation.source for citation in fact.sources)
+    return "; ".join(describe_source(sources.get(source_id), source_id) for source_id in cited)
+
+
+def describe_source(document: SourceDocument | None, source_id: str) -> str:
+    """Publisher, title, date or day as given, and URL when known."""
+    if document is None:
+        return source_id
+    return ", ".join(part for part in (document.publisher, document.title, document.date,
+                                       document.url) if part)
 
 
 def _send_websites(dispatcher: CollectingDispatcher, facts: Any, lang: str) -> None:

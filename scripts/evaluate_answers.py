@@ -143,7 +143,7 @@ def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
     """True when the reply is right for this case."""
     stated = {f.id for f in decision.facts}
     if case.kind in ("unanswerable", "heldout_oos"):
-        return decision.kind not in ("answer", "cards")
+        return decision.kind not in ("answer", "cards", "briefing")
     if case.kind == "names":
         covered = {e for f in decision.facts for e in f.entities}
         return decision.kind == "cards" and set(case.expected) <= covered
@@ -152,7 +152,7 @@ def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
         group = store.group(answer_id)
         if group:
             expected |= set(group.facts)
-    return decision.kind == "answer" and bool(stated & expected)
+    return decision.kind in ("answer", "briefing") and bool(stated & expected)
 
 
 def _rates(cases: list[Case], store: FactsStore, threshold: float,

@@ -65,7 +65,8 @@ def make_tracker(text: str = "", intent: str | None = None, language: str | None
                  entities: list[dict[str, Any]] | None = None,
                  session_metadata: dict[str, Any] | None = None,
                  message_metadata: dict[str, Any] | None = None,
-                 facts: list[tuple[str, float]] | None = None) -> Tracker:
+                 facts: list[tuple[str, float]] | None = None,
+                 slots: dict[str, Any] | None = None) -> Tracker:
     """A real rasa-sdk Tracker built from tests/data/tracker.json with the given latest message.
 
     ``facts`` is the ResponseSelector's ranking for ``ask_fact`` as (fact or group id, confidence),
@@ -74,6 +75,7 @@ def make_tracker(text: str = "", intent: str | None = None, language: str | None
     state = json.loads(TRACKER_TEMPLATE.read_text(encoding="utf-8"))
     state["slots"]["language"] = language
     state["slots"]["session_started_metadata"] = session_metadata
+    state["slots"].update(slots or {})
     state["latest_message"] = {
         "text": text,
         "intent": {"name": intent, "confidence": 1.0} if intent else {},

@@ -10,9 +10,11 @@ import pytest
 from rasa_sdk.events import SessionStarted, SlotSet
 
 from actions.answer_fact import ActionAnswerFact
+from actions.briefing import ActionBriefing
 from actions.dont_know import ActionDontKnow
 from actions.menu import ActionShowMenu
 from actions.session_start import ActionSessionStart
+from actions.source_quote import ActionShowQuote
 
 
 def _entity(kind: str, value: str, text: str = "", start: int = 0) -> dict:
@@ -29,14 +31,16 @@ async def test_answer_fact_in_the_conversation_language_with_source(store, dispa
     tracker = tracker_for("credit ratio?", intent="ask_fact", language=lang,
                           facts=[("credit_ratio_30", 0.93), ("meeting_day", 0.02)])
     events = await ActionAnswerFact().run(dispatcher, tracker, domain)
-    assert events == []
+    assert events == [SlotSet("stated_facts", ["credit_ratio_30"])]
     fact = store.get("credit_ratio_30")
     first = dispatcher.messages[0]
     assert first["response"] == "utter_fact_answer"
     assert first["statement"] == fact.statement[lang]
-    assert first["sources"].startswith("ANTARA")
+    # An answer card: a short source line (publisher, day as given), the quote one tap away.
+    assert first["source"] == "ANTARA, Rabu (Wednesday)"
+    assert first["quote_payload"] == '/show_quote{"fact":"credit_ratio_30"}'
     for quote in fact.sources[0].quotes:
-        assert f"“{quote}”" in first["sources"]
+        assert quote not in str(first)
     follow_ups = dispatcher.messages[-1]
     assert follow_ups["response"] == "utter_follow_ups"
     assert 1 <= len(follow_ups["buttons"]) <= 3
@@ -193,3 +197,52 @@ async def test_session_start_sets_language_from_hint(dispatcher, domain, tracker
     assert SlotSet("language", expected) in events
     assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("lang", ["id", "ja", "en"])
+async def test_briefing_is_one_message_of_points_from_the_facts_data(store, dispatcher, domain,
+                                                                      tracker_for, lang):
+    tracker = tracker_for("/brief", intent="brief", language=lang)
+    await ActionBriefing().run(dispatcher, tracker, domain)
+    assert _responses(dispatcher) == ["utter_briefing"]
+    message = dispatcher.messages[0]
+    points = store.briefing()
+    assert 6 <= len(points) <= 8
+    lines = message["points"].split("\n")
+    assert lines == [f"{n}. {p.short[lang]}" for n, p in enumerate(points, start=1)]
+    # The sources are named once, at the end; one button per point opens its full fact.
+    assert message["sources"] == "ANTARA, Rabu (Wednesday)"
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/ask_fact{{"fact":"{p.fact}"}}' for p in points]
+    assert all(b["title"].startswith(f"{n}. ") for n, b in enumerate(message["buttons"], 1))
+    assert all(store.get(p.fact).question[lang] in b["title"]
+               for p, b in zip(points, message["buttons"], strict=False))
+
+
+@pytest.mark.parametrize("lang", ["id", "ja", "en"])
+async def test_quote_button_gives_the_verbatim_quote_of_that_fact(store, dispatcher, domain,
+                                                                   tracker_for, lang):
+    tracker = tracker_for('/show_quote{"fact":"credit_ratio_30"}', intent="show_quote",
+                          language=lang, entities=[_entity("fact", "credit_ratio_30")])
+    await ActionShowQuote().run(dispatcher, tracker, domain)
+    fact = store.get("credit_ratio_30")
+    quotes = [m for m in dispatcher.messages if m["response"] == "utter_source_quote"]
+    assert [m["quote"] for m in quotes] == [
+        " ".join(f"“{q}”" for q in c.quotes) for c in fact.sources]
+    assert all(m["source"].startswith("ANTARA") for m in quotes)
+
+
+async def test_typed_quote_request_quotes_the_last_answer(store, dispatcher, domain, tracker_for):
+    tracker = tracker_for("where does it say that?", intent="show_quote", language="en",
+                          slots={"stated_facts": ["meeting_day", "org_smrj"]})
+    await ActionShowQuote().run(dispatcher, tracker, domain)
+    quoted = [m["quote"] for m in dispatcher.messages if m["response"] == "utter_source_quote"]
+    expected = [c for f in store.get_many(["meeting_day", "org_smrj"]) for c in f.sources]
+    assert len(quoted) == len(expected) and quoted[0].startswith("“")
+
+
+async def test_quote_with_nothing_answered_yet_says_so_and_offers_topics(store, dispatcher,
+                                                                         domain, tracker_for):
+    tracker = tracker_for("kutipan sumbernya mana", intent="show_quote", language="id")
+    await ActionShowQuote().run(dispatcher, tracker, domain)
+    assert _responses(dispatcher) == ["utter_no_quote", "utter_topics_menu"]

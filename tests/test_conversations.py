@@ -50,15 +50,36 @@ def _sender(name: str) -> str:
     return f"{name}-{time.monotonic_ns()}"
 
 
-def test_japanese_question_gets_a_japanese_sourced_answer_with_follow_ups(bot):
-    replies = bot.say(_sender("ja"), "中小企業向けの銀行融資の比率はどこまで上げるの？")
+def test_japanese_question_gets_a_japanese_answer_card_with_follow_ups(bot):
+    user = _sender("ja")
+    replies = bot.say(user, "中小企業向けの銀行融資の比率はどこまで上げるの？")
     text = bot.text(replies)
     fact = bot.store.get("credit_ratio_30")
-    assert fact.statement["ja"] in text
-    assert "出典：ANTARA" in text
-    assert all(quote in text for citation in fact.sources for quote in citation.quotes)
+    quotes = [quote for citation in fact.sources for quote in citation.quotes]
+    # The card: statement first, a short source line, the long Indonesian quote one tap away.
+    card = next(r for r in replies if fact.statement["ja"] in r.get("text", ""))
+    assert card["text"].startswith(fact.statement["ja"]) and "出典：ANTARA" in card["text"]
+    assert not any(quote in text for quote in quotes)
+    [quote_button] = card["buttons"]
+    assert quote_button == {"title": "出典の原文", "payload": '/show_quote{"fact":"credit_ratio_30"}'}
     buttons = replies[-1]["buttons"]
     assert buttons and all(KANA.search(b["title"]) or re.search("[一-龯]", b["title"]) for b in buttons)
+    # The tap: the verbatim quote, its source named, the conversation still in Japanese.
+    quoted = bot.text(bot.say(user, quote_button["payload"]))
+    assert all(quote in quoted for quote in quotes) and "原文・インドネシア語" in quoted
+
+
+@pytest.mark.parametrize(("text", "lang"), [("/brief", "id"), ("概要を教えて", "ja"),
+                                            ("brief me", "en")])
+def test_briefing_is_one_message_in_the_language_asked(bot, text, lang):
+    replies = bot.say(_sender(f"brief-{lang}"), text, metadata={"language": lang})
+    assert len(replies) == 1, replies
+    [briefing] = replies
+    points = bot.store.briefing()
+    assert all(f"{n}. {p.short[lang]}" in briefing["text"] for n, p in enumerate(points, 1))
+    assert briefing["text"].count("ANTARA") == 1
+    assert [b["payload"] for b in briefing["buttons"]] == [
+        f'/ask_fact{{"fact":"{p.fact}"}}' for p in points]
 
 
 def test_latin_name_inside_japanese_gets_that_profile(bot):

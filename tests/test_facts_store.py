@@ -107,6 +107,33 @@ def test_validation_names_file_fact_and_problem(tmp_path, file, fact_id, change,
     assert expected in message
 
 
+def _edit_briefing(folder, change) -> None:
+    path = folder / "briefing.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(document["briefing"])
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda points: points[0].update(fact="no_such_fact"),
+     "briefing point 'no_such_fact': fact: 'no_such_fact' is not a fact"),
+    (lambda points: points[1]["short"].update(ja="長" * 161),
+     "briefing point 'cooperation_since_1978': short: a briefing point is at most 160 characters; "
+     "too long in ja"),
+    (lambda points: points[2]["short"].pop("en"), "short.en: is missing"),
+    (lambda points: points.append(dict(points[0])), "briefing point 'meeting_participants': "
+                                                   "duplicate id"),
+    (lambda points: points.__delitem__(slice(2, None)), "briefing: has 2 points; a briefing has 6 to 8"),
+])
+def test_a_bad_briefing_names_the_file_the_point_and_the_problem(tmp_path, change, expected):
+    folder = _copy_facts(tmp_path)
+    _edit_briefing(folder, change)
+    with pytest.raises(FactsValidationError) as error:
+        load_catalogue(folder)
+    assert str(folder / "briefing.yml") in str(error.value)
+    assert expected in str(error.value)
+
+
 def test_duplicate_id_across_files_is_reported(tmp_path):
     folder = _copy_facts(tmp_path)
     document = yaml.safe_load((folder / "policy.yml").read_text(encoding="utf-8"))

@@ -4,7 +4,9 @@ webhook of a running bot whose Bot API is a local fake that records what the bot
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
+import json
 import logging
 import re
 import threading
@@ -31,7 +33,7 @@ from bot.channels.telegram import (
 from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStoreError
 from tests.conftest import domain_response
 from tests.fake_telegram import FakeBotAPI
-from tests.servers import free_port, running_bot
+from tests.servers import ROOT, free_port, running_bot
 
 TOKEN = "123456:TEST-token_for-the-fake-api"
 USERNAME = "briefing_test_bot"
@@ -86,7 +88,7 @@ def test_private_text_is_answered_with_its_language_hint():
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("/start", "/greet"), ("/help", "/help"), (f"/start@{USERNAME}", "/greet"),
+    ("/start", "/greet"), ("/help", "/help"), ("/brief", "/brief"), (f"/brief@{USERNAME}", "/brief"), (f"/start@{USERNAME}", "/greet"),
     ("/smrj", "smrj"), ("/SMRJ apa itu", "smrj apa itu")])
 def test_commands_become_intents_or_questions(text, expected):
     assert incoming_from_update(private_message(text, 7), USERNAME).text == expected
@@ -247,11 +249,30 @@ def test_button_press_in_a_topic_answers_in_the_topic_under_the_keyboard():
 
 # --- one answer in as few messages as possible -------------------------------------------------
 
+@pytest.mark.parametrize(("statement", "source"), [
+    ("Rasio kredit <30%> & \"lebih\" <b>tebal</b>", "Sumber: ANTARA, Rabu (Wednesday)"),
+    ("比率を<script>x</script>30％へ", "出典：ANTARA, Rabu (Wednesday)（インドネシア語の記事）"),
+    ("A & B <i>not italic</i>", "Source: ANTARA, https://example.org/?a=1&b=2"),
+])
+def test_answer_cards_use_telegram_html_with_everything_escaped(statement, source):
+    """Telegram's HTML parse mode: the statement as text, the source line in italics, and no
+    character of a fact or a person's words ever read as markup."""
+    [message] = plan_messages([Reply(f"{statement}\n\n{source}", [
+        {"title": "Source quote", "payload": '/show_quote{"fact":"credit_ratio_30"}'}])])
+    assert message.params["parse_mode"] == "HTML"
+    body, footer = message.params["text"].split("\n\n")
+    assert html.unescape(body) == statement and "<" not in body and ">" not in body
+    assert footer.startswith("<i>") and footer.endswith("</i>")
+    assert html.unescape(footer[3:-4]) == source and "<" not in footer[3:-4]
+    assert message.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].startswith(
+        "/show_quote")
+
+
 def test_consecutive_texts_of_a_turn_become_one_message_with_the_keyboard():
     buttons = [{"title": "SMRJ", "payload": "/ask_fact"}]
     planned = plan_messages([Reply("Fact."), Reply("Source: X."), Reply("Related:", buttons)])
     assert planned == [Outgoing("sendMessage", {
-        "text": "Fact.\n\nSource: X.\n\nRelated:",
+        "text": "Fact.\n\n<i>Source: X.</i>\n\nRelated:", "parse_mode": "HTML",
         "reply_markup": {"inline_keyboard": [[{"text": "SMRJ", "callback_data": "/ask_fact"}]]}})]
     # A keyboard ends its message; buttons without text ride on the text before them.
     planned = plan_messages([Reply("A", buttons), Reply("B"), Reply("", buttons)])
@@ -547,7 +568,7 @@ async def test_the_webhook_answers_before_a_rate_limited_answer_is_sent(fake_api
     finally:
         await channel.get_output_channel().session.close()
     [answer] = fake_api.sent()
-    assert answer["text"] == "Fakta.\n\nSumber: X.\n\nTerkait:" and answer["reply_markup"]["inline_keyboard"]
+    assert answer["text"] == "Fakta.\n\n<i>Sumber: X.</i>\n\nTerkait:" and answer["reply_markup"]["inline_keyboard"]
     assert (answer["message_thread_id"], answer["reply_to_message_id"], answer["allow_sending_without_reply"]) == (
         77, update["message"]["message_id"], True)
     assert answer["chat_id"] == "-1001234"
@@ -608,7 +629,8 @@ def _post(bot, update, secret: str | None = SECRET, **kwargs) -> requests.Respon
 
 
 def _texts(sent: list[dict]) -> str:
-    return "\n".join(m["text"] for m in sent)
+    """The texts as Telegram shows them (HTML parse mode: entities decoded)."""
+    return html.unescape("\n".join(m["text"] for m in sent))
 
 
 @pytest.mark.servers
@@ -628,6 +650,58 @@ def test_private_japanese_question_gets_japanese_answer_with_inline_keyboard(tel
     assert keyboard and all(len(row) == 1 and len(row[0]["callback_data"].encode()) <= 64 for row in keyboard)
     assert all(KANA.search(row[0]["text"]) or re.search("[一-龯]", row[0]["text"]) for row in keyboard)
     assert not fake_api.sent("getMe"), "getMe is not called per update"
+
+
+@pytest.mark.servers
+def test_answer_card_and_its_quote_as_the_bot_api_receives_them(telegram_bot, fake_api):
+    """The card: statement first, the source line in italics, a "source quote" button; pressing
+    it sends the verbatim Indonesian quote. The Bot API calls are kept as the README's example
+    (docs/telegram/card.json)."""
+    fake_api.clear()
+    assert _post(telegram_bot, private_message("中小企業向けの銀行融資の比率はどこまで上げるの？", 521, "ja")).ok
+    sent = fake_api.settle()
+    fact = telegram_bot.store.get("credit_ratio_30")
+    card = next(m for m in sent if m["text"].startswith(fact.statement["ja"]))
+    assert card["parse_mode"] == "HTML"
+    assert card["text"] == (f"{fact.statement['ja']}\n\n"
+                            "<i>出典：ANTARA, Rabu (Wednesday)（インドネシア語の記事）</i>")
+    [[quote_button]] = card["reply_markup"]["inline_keyboard"]
+    assert quote_button == {"text": "出典の原文",
+                            "callback_data": '/show_quote{"fact":"credit_ratio_30"}'}
+    fake_api.clear()
+    assert _post(telegram_bot, callback_query(quote_button["callback_data"], 521, "ja")).ok
+    quoted = fake_api.settle()
+    text = _texts(quoted)
+    assert all(q in text for c in fact.sources for q in c.quotes) and "原文・インドネシア語" in text
+    _keep_example("card.json", {"sendMessage (the card)": card,
+                                "sendMessage (after the source-quote button)": quoted})
+
+
+@pytest.mark.parametrize(("lang", "user"), [("id", 522), ("ja", 523), ("en", 524)])
+@pytest.mark.servers
+def test_brief_command_is_one_message_with_a_button_per_point(telegram_bot, fake_api, lang, user):
+    fake_api.clear()
+    assert _post(telegram_bot, private_message("/brief", user, lang)).ok
+    sent = fake_api.settle()
+    assert len(sent) == 1, "the briefing fits one Telegram message"
+    [briefing] = sent
+    points = telegram_bot.store.briefing()
+    text = html.unescape(briefing["text"])
+    assert all(f"{n}. {p.short[lang]}" in text for n, p in enumerate(points, 1))
+    assert text.count("ANTARA") == 1 and len(briefing["text"]) <= MAX_MESSAGE_LENGTH
+    keyboard = briefing["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in keyboard] == [
+        f'/ask_fact{{"fact":"{p.fact}"}}' for p in points]
+    if lang == "ja":
+        _keep_example("briefing.json", {"sendMessage": briefing})
+
+
+def _keep_example(name: str, calls: dict) -> None:
+    """What the Bot API received, kept for the README (docs/telegram/)."""
+    folder = ROOT / "docs" / "telegram"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(calls, ensure_ascii=False, indent=2) + "\n",
+                               encoding="utf-8")
 
 
 @pytest.mark.parametrize(("lang", "user"), [("id", 502), ("ja", 503), ("en", 504)])
@@ -703,7 +777,8 @@ def test_the_same_update_delivered_twice_is_answered_once(telegram_bot, fake_api
     assert _post(telegram_bot, update).json() == {"status": "duplicate"}
     sent = fake_api.settle()
     time.sleep(1)
-    assert len(fake_api.sent()) == len(sent) == 1
+    statement = telegram_bot.store.get("org_smrj").statement["id"]
+    assert len(fake_api.sent()) == len(sent) and _texts(sent).count(statement) == 1
 
 
 @pytest.mark.servers

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answering.question_types import asked_types
-from bot.facts.schema import ENTITY_INTENT, FACT_ENTITY, FACT_INTENT, Fact, Group, QuestionType
+from bot.facts.schema import (
+    BRIEF_INTENT,
+    ENTITY_INTENT,
+    FACT_ENTITY,
+    FACT_INTENT,
+    Fact,
+    Group,
+    QuestionType,
+)
 from bot.facts.store import FactsStore
 
 #: Entity types that name what a question is about.
@@ -41,6 +49,7 @@ class Decision:
     - ``cards``: the message was only names; state each entity's card (``facts``);
     - ``not_in_sources``: the sources do not answer what was asked (``missing`` names it when a
       question type says what); ``offers`` are the closest facts, as buttons only;
+    - ``briefing``: the one-message briefing; ``facts`` are its points' facts, in order;
     - ``unknown``: nothing near the facts; the caller offers the topic menu.
     """
 
@@ -62,6 +71,8 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
+    if intent == BRIEF_INTENT:
+        return briefing(store)
     named_answers = _entity_values(parse, FACT_ENTITY)
     if named_answers:
         facts = _unique(f for answer_id in named_answers for f in store.answer(answer_id))
@@ -91,6 +102,12 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         return Decision("not_in_sources", missing=tuple(asked),
                         offers=tuple(_offers(ranking, subjects, store)))
     return Decision("unknown")
+
+
+def briefing(store: FactsStore) -> Decision:
+    """The briefing's facts in its order (``data/facts/briefing.yml``)."""
+    ids = [point.fact for point in store.briefing()]
+    return Decision("briefing", facts=tuple(store.get_many(ids)), confidence=1.0)
 
 
 def fact_ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import hmac
+import html
 import json
 import logging
 import re
@@ -93,7 +94,9 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org"
 #: What setWebhook's secret_token accepts.
 SECRET_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
 #: Telegram commands and the intent payloads they stand for.
-COMMAND_INTENTS = {"start": "/greet", "help": "/help"}
+COMMAND_INTENTS = {"start": "/greet", "help": "/help", "brief": "/brief"}
+#: How an answer card's source line starts in each language (domain.yml, utter_fact_answer).
+SOURCE_LABELS = ("Sumber:", "出典：", "Source:", "— ")
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?=\s|$)")
 GROUP_CHAT_TYPES = ("group", "supergroup")
 #: Message content with nothing typed to read (unless it has a caption).
@@ -193,6 +196,17 @@ def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     return pieces
 
 
+def as_html(text: str) -> str:
+    """Bot text for Telegram's HTML parse mode: everything escaped, so a fact or a user's words
+    can never become markup; a paragraph that names sources (it starts with a source label) is set
+    in italics, so on a phone the statement reads first and the source line as a footnote."""
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        escaped = html.escape(paragraph, quote=False)
+        paragraphs.append(f"<i>{escaped}</i>" if paragraph.startswith(SOURCE_LABELS) else escaped)
+    return "\n\n".join(paragraphs)
+
+
 def inline_keyboard(buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Rasa buttons as an inline keyboard, one per row; payloads Telegram would refuse are dropped."""
     rows = []
@@ -223,7 +237,7 @@ def plan_messages(replies: list[Reply], limit: int = MAX_MESSAGE_LENGTH) -> list
         if keyboard and not pieces:
             pieces = ["…"]
         for index, text in enumerate(pieces):
-            params: dict[str, Any] = {"text": text}
+            params: dict[str, Any] = {"text": as_html(text), "parse_mode": "HTML"}
             if keyboard and index == len(pieces) - 1:
                 params["reply_markup"] = keyboard
             planned.append(Outgoing("sendMessage", params))

@@ -5,6 +5,7 @@
 from bot.facts.loader import FactsValidationError, load_catalogue
 from bot.facts.schema import (
     TOPICS,
+    BriefingPoint,
     Catalogue,
     Citation,
     Entity,
@@ -17,7 +18,8 @@ from bot.facts.schema import (
 from bot.facts.store import FactsStore, SearchHit, StoreNotBuiltError
 
 __all__ = [
-    "TOPICS", "Catalogue", "Citation", "Entity", "Fact", "FactsStore", "FactsValidationError",
-    "Group", "MenuEntry", "QuestionType", "SearchHit", "SourceDocument", "StoreNotBuiltError",
+    "TOPICS", "BriefingPoint", "Catalogue", "Citation", "Entity", "Fact", "FactsStore",
+    "FactsValidationError", "Group", "MenuEntry", "QuestionType", "SearchHit", "SourceDocument",
+    "StoreNotBuiltError",
     "load_catalogue",
 ]

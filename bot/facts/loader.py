@@ -19,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.facts.schema import (
+    BRIEFING_POINTS,
     MAX_PAYLOAD_BYTES,
+    BriefingPoint,
     Catalogue,
     Entity,
     Fact,
@@ -29,13 +31,14 @@ from bot.facts.schema import (
     SourceDocument,
     answer_payload,
     normalise_space,
+    quote_payload,
 )
 from bot.settings import LANGUAGES, settings
 
 #: Top-level keys of a facts file, and the model each list item is validated into.
 SECTIONS: dict[str, type[BaseModel]] = {
     "facts": Fact, "groups": Group, "entities": Entity, "sources": SourceDocument,
-    "question_types": QuestionType, "menu": MenuEntry,
+    "question_types": QuestionType, "menu": MenuEntry, "briefing": BriefingPoint,
 }
 _CONTACT_DETAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d\s().-]{7,}\d")
 
@@ -106,8 +109,9 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
 
 def _label(section: str, raw: Any) -> str:
     kind = {"facts": "fact", "groups": "group", "entities": "entity", "sources": "source",
-            "question_types": "question type", "menu": "menu entry"}[section]
-    key = "name" if section == "entities" else "id"
+            "question_types": "question type", "menu": "menu entry",
+            "briefing": "briefing point"}[section]
+    key = {"entities": "name", "briefing": "fact"}.get(section, "id")
     if isinstance(raw, dict) and isinstance(raw.get(key), str):
         return f"{kind} '{raw[key]}'"
     return f"{kind} without {key}"
@@ -183,6 +187,21 @@ def _check_catalogue(items: dict[str, list[tuple[Any, str]]], sources_dir: Path,
     for entry, file in items["menu"]:
         if entry.answer not in answers:
             bad(file, f"menu entry '{entry.id}'")(f"answer: '{entry.answer}' is not a fact or group")
+    _check_briefing(items["briefing"], fact_ids, problems)
+
+
+def _check_briefing(points: list[tuple[BriefingPoint, str]], fact_ids: set[str],
+                    problems: list[Problem]) -> None:
+    """The briefing names existing facts, each once, in a number that fits one message."""
+    _unique_ids([(p.fact, file, "briefing point") for p, file in points], problems)
+    for point, file in points:
+        if point.fact not in fact_ids:
+            problems.append(Problem(file, f"briefing point '{point.fact}'",
+                                    f"fact: '{point.fact}' is not a fact"))
+    low, high = BRIEFING_POINTS
+    if points and not low <= len(points) <= high:
+        problems.append(Problem(points[0][1], "briefing",
+                                f"has {len(points)} points; a briefing has {low} to {high}"))
 
 
 def _unique_ids(entries: list[tuple[str, str, str]], problems: list[Problem]) -> set[str]:
@@ -197,9 +216,9 @@ def _unique_ids(entries: list[tuple[str, str, str]], problems: list[Problem]) ->
 
 
 def _check_payload(answer_id: str, report: Callable[[str], None]) -> None:
-    payload = answer_payload(answer_id)
-    if len(payload.encode()) > MAX_PAYLOAD_BYTES:
-        report(f"id too long: its follow-up payload {payload!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
+    for payload in (answer_payload(answer_id), quote_payload(answer_id)):
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES:
+            report(f"id too long: its button payload {payload!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
 
 
 def _check_examples(owners: list[tuple[str, Any, str]], problems: list[Problem]) -> None:

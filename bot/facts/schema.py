@@ -27,10 +27,19 @@ ENTITY_TYPES: tuple[str, ...] = ("organisation", "person", "commodity")
 FACT_ENTITY = "fact"
 #: The retrieval intent whose sub-labels are fact and group ids (``ask_fact/credit_ratio_30``).
 FACT_INTENT = "ask_fact"
+#: The intent that asks for the one-message briefing (``/brief``).
+BRIEF_INTENT = "brief"
+#: The intent that asks for the verbatim source quote of an answer (``/show_quote{"fact":"id"}``).
+QUOTE_INTENT = "show_quote"
 #: The intent of a message that is only one or more names.
 ENTITY_INTENT = "ask_entity"
 #: Telegram's limit for callback data; every payload must fit on every channel.
 MAX_PAYLOAD_BYTES = 64
+#: How many bullets the briefing has: enough to cover the cooperation, few enough for one
+#: Telegram message with one button per bullet.
+BRIEFING_POINTS = (6, 8)
+#: A bullet's length, so the briefing stays short on a phone.
+MAX_BRIEFING_POINT = 160
 #: Example questions each fact and group needs per language.
 MIN_EXAMPLES = 5
 
@@ -234,6 +243,25 @@ class MenuEntry(_Model):
         return answer_payload(self.answer)
 
 
+class BriefingPoint(_Model):
+    """One bullet of the one-message briefing: a short form of a fact, per language.
+
+    Which facts the briefing has, their order and their short forms are data
+    (``data/facts/briefing.yml``), so editors change the briefing without code.
+    """
+
+    fact: str = Field(..., regex=_ID)
+    short: Localised
+
+    @validator("short")
+    def _short_enough(cls, value: Localised) -> Localised:  # noqa: N805
+        long = [lang for lang in LANGUAGES if len(value[lang]) > MAX_BRIEFING_POINT]
+        if long:
+            raise ValueError(f"a briefing point is at most {MAX_BRIEFING_POINT} characters; "
+                             f"too long in {', '.join(long)}")
+        return value
+
+
 class Catalogue(_Model):
     """Everything a facts folder holds, validated and ready to be stored."""
 
@@ -243,6 +271,7 @@ class Catalogue(_Model):
     sources: tuple[SourceDocument, ...] = ()
     question_types: tuple[QuestionType, ...] = ()
     menu: tuple[MenuEntry, ...] = ()
+    briefing: tuple[BriefingPoint, ...] = ()
 
     def by_id(self) -> dict[str, Fact]:
         return {fact.id: fact for fact in self.facts}
@@ -250,6 +279,11 @@ class Catalogue(_Model):
     def answer_ids(self) -> list[str]:
         """Every label the fact classifier can predict: fact ids, then group ids."""
         return [f.id for f in self.facts] + [g.id for g in self.groups]
+
+
+def quote_payload(fact_id: str) -> str:
+    """The payload of an answer card's "source quote" button (fits Telegram's 64 bytes too)."""
+    return f'/{QUOTE_INTENT}{{"{FACT_ENTITY}":"{fact_id}"}}'
 
 
 def answer_payload(answer_id: str) -> str:

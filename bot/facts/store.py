@@ -37,7 +37,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
-from bot.facts.schema import Catalogue, Entity, Fact, Group, MenuEntry, QuestionType, SourceDocument
+from bot.facts.schema import (
+    BriefingPoint,
+    Catalogue,
+    Entity,
+    Fact,
+    Group,
+    MenuEntry,
+    QuestionType,
+    SourceDocument,
+)
 from bot.language.lexicon import is_stopword
 from bot.language.segmentation import content_words
 from bot.settings import LANGUAGES, PROJECT_ROOT, settings
@@ -85,7 +94,8 @@ meta_table = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
-_LIST_MODELS = {"menu": MenuEntry, "question_types": QuestionType, "sources": SourceDocument}
+_LIST_MODELS = {"menu": MenuEntry, "question_types": QuestionType, "sources": SourceDocument,
+                "briefing": BriefingPoint}
 #: Tables of the store's previous layouts, dropped on build.
 _OLD_TABLES = ("fact_intents", "menu")
 
@@ -326,6 +336,10 @@ class FactsStore:
 
     def menu(self) -> list[MenuEntry]:
         return self._list("menu")
+
+    def briefing(self) -> list[BriefingPoint]:
+        """The briefing's bullets in order (``data/facts/briefing.yml``)."""
+        return self._list("briefing")
 
     def question_types(self) -> list[QuestionType]:
         return self._list("question_types")
