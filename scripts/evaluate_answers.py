@@ -11,6 +11,12 @@ written for this purpose and never trained on:
   reply must state one of the listed facts (**answerable recall**, target >= 97 %);
 - ``names``: messages that are only names; the reply must be those entities' cards.
 
+The question types and the decision code were refined after reading the errors on those sets, so
+their figures are optimistic. ``tests/adversarial/fresh/<lang>.yml`` is the **blind set**: 50
+unanswerable and 50 answerable questions per language, written from the article and the list of
+facts only (not from the training data, the question types or the sets above), after the last
+tuning; it is reported separately and must not be used to tune anything.
+
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
 questions that must get no fact), a sweep of the confidence threshold and the effect of each
@@ -18,8 +24,9 @@ signal (question types off, out-of-scope class ignored). Writes ``reports/answer
 
 The issue's targets are printed as met or not met. The exit code guards against regressions: it is
 1 when a language falls below the floors (``--max-misleading``, ``--min-recall``,
-``--min-language``), which are set just under the last measured figures (docs/evaluation.md), not
-at the targets, while the targets are not reached yet.
+``--min-language``; misleading and recall apply to both sets), which are set under the last
+measured figures with room for retraining noise (docs/evaluation.md), not at the targets, while
+the targets are not reached yet.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
 
+#: The blind set: written from the article and the list of facts only, after the decision code
+#: and the question types were last tuned, and never used to tune them (tests/adversarial/fresh/).
+FRESH = ROOT / "tests" / "adversarial" / "fresh"
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 #: The issue's targets, per language.
 TARGET_MISLEADING = 0.02
@@ -69,7 +79,7 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "reports" / "answers"))
     parser.add_argument("--threshold", type=float, default=None,
                         help="confidence threshold to report (default: BOT_ANSWER_MIN_CONFIDENCE)")
-    parser.add_argument("--max-misleading", type=float, default=0.15,
+    parser.add_argument("--max-misleading", type=float, default=0.20,
                         help="regression floor: highest misleading-answer rate per language")
     parser.add_argument("--min-recall", type=float, default=0.80,
                         help="regression floor: lowest answerable recall per language")
@@ -121,6 +131,10 @@ def _cases() -> list[Case]:
                     cases.append(Case(lang, "heldout_oos", text, (), {}))
         near = yaml.safe_load((ROOT / "tests" / "nlu" / "near_domain" / f"{lang}.yml").read_text("utf-8"))
         cases += [Case(lang, "heldout_oos", i["text"], (), {}) for i in near["unanswerable"]]
+        fresh = yaml.safe_load((FRESH / f"{lang}.yml").read_text("utf-8"))
+        cases += [Case(lang, "fresh_unanswerable", i["text"], (), {}) for i in fresh["unanswerable"]]
+        cases += [Case(lang, "fresh_answerable", i["text"], tuple(i["facts"]), {})
+                  for i in fresh["answerable"]]
     return cases
 
 
@@ -142,7 +156,7 @@ async def _parse_all(model: Path, cases: list[Case]) -> list[Case]:
 def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
     """True when the reply is right for this case."""
     stated = {f.id for f in decision.facts}
-    if case.kind in ("unanswerable", "heldout_oos"):
+    if case.kind in ("unanswerable", "heldout_oos", "fresh_unanswerable"):
         return decision.kind not in ("answer", "cards", "briefing")
     if case.kind == "names":
         covered = {e for f in decision.facts for e in f.entities}
@@ -152,7 +166,7 @@ def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
         group = store.group(answer_id)
         if group:
             expected |= set(group.facts)
-    return decision.kind in ("answer", "briefing") and bool(stated & expected)
+    return decision.kind in ("answer", "cards", "briefing") and bool(stated & expected)
 
 
 def _rates(cases: list[Case], store: FactsStore, threshold: float,
@@ -200,22 +214,41 @@ def _report(cases: list[Case], store: FactsStore, threshold: float) -> list[str]
             f"{counts.get((lang, 'names'), 0)} | {rates.get((lang, 'names'), 0):.1%} | "
             f"{counts.get((lang, 'heldout'), 0)} | {rates.get((lang, 'heldout'), 0):.1%} | "
             f"{languages.get(lang, 0):.1%} |")
+    lines += ["", "## Blind set (tests/adversarial/fresh: never used to tune anything)", "",
+              "Written from the article and the list of facts only, without seeing the training "
+              "data, the question types or the sets above, after the decision code was last tuned.",
+              "", "| language | unanswerable | misleading (≤ 2 %) | answerable | recall (≥ 97 %) |",
+              "|---|---|---|---|---|"]
+    for lang in LANGUAGES:
+        lines.append(
+            f"| {lang} | {counts.get((lang, 'fresh_unanswerable'), 0)} | "
+            f"{1 - rates.get((lang, 'fresh_unanswerable'), 1):.1%} | "
+            f"{counts.get((lang, 'fresh_answerable'), 0)} | "
+            f"{rates.get((lang, 'fresh_answerable'), 0):.1%} |")
     lines += ["", "## Confidence threshold (all languages)", "",
-              "| threshold | misleading | answerable recall | held-out right fact |", "|---|---|---|---|"]
+              "| threshold | misleading | answerable recall | held-out right fact | blind misleading "
+              "| blind recall |", "|---|---|---|---|---|---|"]
     for value in THRESHOLDS:
         swept = _rates(cases, store, value)
         lines.append(f"| {value:.1f} | {_mean(swept, 'unanswerable', invert=True):.1%} | "
-                     f"{_mean(swept, 'answerable'):.1%} | {_mean(swept, 'heldout'):.1%} |")
+                     f"{_mean(swept, 'answerable'):.1%} | {_mean(swept, 'heldout'):.1%} | "
+                     f"{_mean(swept, 'fresh_unanswerable', invert=True):.1%} | "
+                     f"{_mean(swept, 'fresh_answerable'):.1%} |")
     lines += ["", "## What each signal contributes (all languages, same threshold)", "",
-              "| variant | misleading | answerable recall |", "|---|---|---|"]
+              "| variant | misleading | answerable recall | blind misleading | blind recall |",
+              "|---|---|---|---|---|"]
     for name, variant in _variants():
         swept = _rates(cases, store, threshold, variant)
         lines.append(f"| {name} | {_mean(swept, 'unanswerable', invert=True):.1%} | "
-                     f"{_mean(swept, 'answerable'):.1%} |")
-    lines += ["", "## Wrong replies", ""]
+                     f"{_mean(swept, 'answerable'):.1%} | "
+                     f"{_mean(swept, 'fresh_unanswerable', invert=True):.1%} | "
+                     f"{_mean(swept, 'fresh_answerable'):.1%} |")
+    lines += ["", "## Wrong replies", "",
+              "The blind set's wrong replies are left out on purpose: reading them would make it "
+              "one more set to tune on.", ""]
     for case in cases:
         decision = decide(case.parse, store, min_confidence=threshold)
-        if not _outcome(case, decision, store):
+        if not case.kind.startswith("fresh") and not _outcome(case, decision, store):
             intent = (case.parse.get("intent") or {}).get("name")
             lines.append(f"- [{case.lang}/{case.kind}] “{case.text}” → {decision.kind} "
                          f"{[f.id for f in decision.facts]} (intent {intent}, label "
@@ -251,8 +284,9 @@ def _within(cases: list[Case], store: FactsStore, threshold: float, max_misleadi
     languages = _reply_language(cases)
     ok = True
     for lang in LANGUAGES:
-        ok &= 1 - rates.get((lang, "unanswerable"), 0) <= max_misleading + 1e-9
-        ok &= rates.get((lang, "answerable"), 0) >= min_recall - 1e-9
+        for kind in ("", "fresh_"):  # the tuned-on set and the blind set, each language
+            ok &= 1 - rates.get((lang, f"{kind}unanswerable"), 0) <= max_misleading + 1e-9
+            ok &= rates.get((lang, f"{kind}answerable"), 0) >= min_recall - 1e-9
         ok &= languages.get(lang, 0) >= min_language - 1e-9
     return ok
 
