@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
 ENV := source scripts/env.sh &&
 
-.PHONY: scale-out scale-out-test bench-scale-out run test setup facts train shell lint unit conversations validate stories eval answers telegram-webhook lock clean bench audit soak
+.PHONY: help scale-out scale-out-test bench-scale-out run test setup facts train shell lint unit conversations validate stories eval answers review telegram-webhook lock clean bench audit soak
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -47,6 +47,9 @@ eval: train       ## NLU macro-F1 per language on held-out examples -> reports/n
 answers: train    ## answer precision on held-out questions -> reports/answers/summary.md
 	@$(ENV) $(BIN)/python scripts/evaluate_answers.py
 
+review: setup     ## unanswered questions, grouped; export --csv FILE, attach ITEM_ID FACT_ID, dismiss ITEM_ID (ARGS="...")
+	@$(ENV) $(BIN)/python -m bot.review $(ARGS)
+
 telegram-webhook: setup  ## register the Telegram webhook (setWebhook with secret and allowed updates)
 	@$(ENV) $(BIN)/python -m bot.channels.telegram_webhook set
 
@@ -65,6 +68,9 @@ audit: setup      ## known vulnerabilities in the pinned dependencies, offline d
 
 lock:             ## re-resolve constraints.txt from requirements*.in (needs the registry)
 	@scripts/lock.sh
+
+help:             ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):[^#]*## /\1\t/' | awk -F'\t' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 clean:            ## remove the venv, models, the facts store and reports
 	rm -rf $(VENV) models var reports logs

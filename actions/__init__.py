@@ -10,5 +10,7 @@ every question with "I don't know". (Importing the actions in tests needs a buil
 """
 
 from bot.facts.store import FactsStore
+from bot.metrics import register
 
 FactsStore.open_checked()
+register()  # /metrics on the action server's port (rasa-sdk's Sanic plugin hook; bot/metrics.py)

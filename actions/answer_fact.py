@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.conversation import button, conversation_language, decision, store
 from actions.menu import show_menu
+from actions.outcome import ERROR, report_turn
 from bot.answering import Decision
 from bot.facts import Fact, SourceDocument, StoreNotBuiltError
 from bot.facts.schema import quote_payload
@@ -41,7 +42,9 @@ class ActionAnswerFact(Action):
             send_decision(dispatcher, result, lang)
         except (StoreNotBuiltError, SQLAlchemyError):
             dispatcher.utter_message(response="utter_facts_unavailable")
+            report_turn(tracker, ERROR)
             return []
+        report_turn(tracker, result)
         if result.kind in ("answer", "cards"):
             return [SlotSet(STATED_FACTS_SLOT, [fact.id for fact in result.facts])]
         return []

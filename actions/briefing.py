@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answer_fact import send_decision
 from actions.conversation import conversation_language, store
+from actions.outcome import ERROR, report_turn
 from bot.answering.decision import briefing
 from bot.facts import StoreNotBuiltError
 
@@ -28,7 +29,11 @@ class ActionBriefing(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = conversation_language(tracker)
         try:
-            send_decision(dispatcher, briefing(store()), lang)
+            result = briefing(store())
+            send_decision(dispatcher, result, lang)
         except (StoreNotBuiltError, SQLAlchemyError):
             dispatcher.utter_message(response="utter_facts_unavailable")
+            report_turn(tracker, ERROR)
+            return []
+        report_turn(tracker, result)
         return []

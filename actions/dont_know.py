@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answer_fact import send_decision
 from actions.conversation import conversation_language, decision
 from actions.menu import show_menu
+from actions.outcome import ERROR, FALLBACK, report_turn
 from bot.facts import StoreNotBuiltError
 
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
@@ -38,16 +39,20 @@ class ActionDontKnow(Action):
         if not _HAS_WORD.search(text):
             dispatcher.utter_message(response="utter_no_question")
             show_menu(dispatcher, lang)
+            report_turn(tracker, FALLBACK)
             return []
         try:
             result = decision(tracker)
         except (StoreNotBuiltError, SQLAlchemyError):
             dispatcher.utter_message(response="utter_facts_unavailable")
+            report_turn(tracker, ERROR)
             return []
         if result.kind == "unknown" and \
                 tracker.get_intent_of_latest_message(skip_fallback_intent=False) == OUT_OF_SCOPE:
             dispatcher.utter_message(response="utter_out_of_scope")
             show_menu(dispatcher, lang)
+            report_turn(tracker, result)
             return []
         send_decision(dispatcher, result, lang)
+        report_turn(tracker, result)
         return []

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.answer_fact import STATED_FACTS_SLOT, describe_source
 from actions.conversation import conversation_language, store
 from actions.menu import show_menu
+from actions.outcome import ANSWERED, ERROR, FALLBACK, report_turn
 from bot.facts import StoreNotBuiltError
 from bot.facts.schema import FACT_ENTITY
 
@@ -37,10 +38,12 @@ class ActionShowQuote(Action):
             sources = store().sources()
         except (StoreNotBuiltError, SQLAlchemyError):
             dispatcher.utter_message(response="utter_facts_unavailable")
+            report_turn(tracker, ERROR)
             return []
         if not facts:
             dispatcher.utter_message(response="utter_no_quote")
             show_menu(dispatcher, lang)
+            report_turn(tracker, FALLBACK)
             return []
         for fact in facts:
             for citation in fact.sources:
@@ -49,4 +52,5 @@ class ActionShowQuote(Action):
                 dispatcher.utter_message(
                     response="utter_source_quote", quote=quote,
                     source=describe_source(sources.get(citation.source), citation.source))
+        report_turn(tracker, ANSWERED)
         return []

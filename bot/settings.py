@@ -93,6 +93,19 @@ class Settings(BaseSettings):
         "Below this confidence of the fact selector (Rasa's ResponseSelector) no fact is stated as the\n"
         "answer; the closest facts are offered as buttons instead (docs/evaluation.md)."))
 
+    # --- unanswered questions (operators' review) ---------------------------------------------
+    review_db_url: str = Field(f"sqlite:///{PROJECT_ROOT / 'var' / 'review.db'}", description=(
+        "## Unanswered questions (make review, bot/review/)\n"
+        "Where the action server records the questions it could not answer (\"my sources don't say\",\n"
+        "fallback, low confidence): text, language, channel, time, nearest fact and its score; never who\n"
+        "asked. SQLAlchemy URL: a SQLite file (relative paths are in the project), or\n"
+        "postgresql://user:password@host/db, which replicas share; make review reads the same store."))
+    review_retention_days: int = Field(30, ge=0, description=(
+        "Days a recorded question is kept; older ones are deleted automatically (0: record nothing)."))
+    review_low_confidence: float = Field(0.5, ge=0, le=1, description=(
+        "An answer is recorded for review too when the fact selector's confidence is below this (the\n"
+        "answer is still sent; BOT_ANSWER_MIN_CONFIDENCE decides whether a fact is stated at all)."))
+
     # --- public channels ----------------------------------------------------------------------
     bot_cors_origins: str = Field("", description=(
         "## Public channels (bot/channels/limits.py)\n"
@@ -159,6 +172,10 @@ class Settings(BaseSettings):
         for name in ("facts_dir", "sources_dir", "generated_data_dir", "telegram_updates_db"):
             if not values[name].is_absolute():
                 values[name] = PROJECT_ROOT / values[name]
+        # The action server and `make review` must open the same file, whatever their folder.
+        review = values["review_db_url"]
+        if review.startswith("sqlite:///") and not review.startswith(("sqlite:////", "sqlite:///:memory:")):
+            values["review_db_url"] = f"sqlite:///{PROJECT_ROOT / review[len('sqlite:///'):]}"
         return values
 
     # --- derived views ---------------------------------------------------------------------------
@@ -218,8 +235,8 @@ def example_file() -> str:
         value = getattr(defaults, name)
         if isinstance(value, Path) and value.is_relative_to(PROJECT_ROOT):
             value = value.relative_to(PROJECT_ROOT)
-        if name == "facts_db_url":
-            value = "sqlite:///var/facts.db"
+        if name in ("facts_db_url", "review_db_url"):  # shown relative to the project, as typed
+            value = value.replace(f"sqlite:///{PROJECT_ROOT}/", "sqlite:///")
         lines.append(f"{name.upper()}={value}")
     lines += ["", "# --- Shell only (scripts/)",
               "# Python 3.10 interpreter to build .venv with, if it is not found",

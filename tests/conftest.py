@@ -30,6 +30,18 @@ def domain_response(name: str, lang: str) -> str:
     raise KeyError(f"{name} has no {lang} variant")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _review_store_of_the_test_session(tmp_path_factory):
+    """Unanswered questions that tests ask (actions run here, servers started by tests) go to a
+    store of this session, never into the project's var/review.db that operators review."""
+    from bot.review import recorder
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REVIEW_DB_URL", f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.db'}")
+        yield
+        recorder.flush(10)  # the background writer is done before the variable goes
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     return load_catalogue(FACTS_DIR)

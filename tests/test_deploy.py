@@ -29,6 +29,9 @@ def test_compose_has_the_topology_and_sets_only_known_variables():
         assert not unknown, (name, unknown)
     env = services["rasa"]["environment"]
     assert env["TRACKER_STORE_URL"].startswith("postgresql://") and env["LOCK_STORE_URL"].startswith("redis://")
+    # Every action replica records unanswered questions into one shared database (make review).
+    assert services["actions"]["environment"]["REVIEW_DB_URL"].startswith("postgresql://")
+    assert "CREATE DATABASE review;" in (DEPLOY / "postgres-init.sql").read_text(encoding="utf-8")
     # The commands the tests run, in the container's form (binary on the PATH, all interfaces).
     assert services["actions"]["command"][1:] == action_server_command(5055)[1:]
     rasa = rasa_server_command(5005, interface="0.0.0.0", model="models/briefing-bot.tar.gz")

@@ -127,6 +127,69 @@ def test_facts_rebuilt_in_postgresql_are_served_by_every_replica_without_restart
         store.build(catalogue)
 
 
+def test_unanswered_questions_of_every_replica_reach_the_shared_review_store_and_metrics(cluster):
+    """Questions the sources do not answer, asked in id, ja and en through nginx (so both action
+    servers take some), are recorded in PostgreSQL without the sender, and counted on /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from bot.review import ReviewStore
+
+    def unanswered_turns() -> float:
+        total = 0.0
+        for replica in cluster.actions:
+            exposition = requests.get(f"{replica.url}/metrics", timeout=10).text
+            total += sum(sample.value for family in text_string_to_metric_families(exposition)
+                         for sample in family.samples if sample.name == "briefing_turns_total"
+                         and sample.labels["outcome"] in ("sources_dont_say", "fallback"))
+        return total
+
+    asked = {"id": "Berapa dana yang diberikan SMRJ untuk UMKM Indonesia?",
+             "ja": "SMRJはインドネシアの中小企業にいくら資金を出しますか？",
+             "en": "How much money does SMRJ give to Indonesian SMEs?"}
+    before = unanswered_turns()
+    sender = f"review-{time.time_ns()}"
+    for text in asked.values():
+        _say(cluster.base_url, sender, text)
+    store = ReviewStore(cluster.review_db_url)
+    deadline = time.monotonic() + 15  # written by each action server's background thread
+    while time.monotonic() < deadline:
+        recorded = [q for q in (store.questions() if store.exists() else []) if q.text in asked.values()]
+        if len(recorded) == len(asked):
+            break
+        time.sleep(0.2)
+    assert sorted((q.language, q.text) for q in recorded) == sorted(asked.items())
+    assert all(q.channel == "rest" and q.reason in ("sources_dont_say", "fallback") for q in recorded)
+    engine = sa.create_engine(cluster.review_db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT * FROM unanswered_questions")).fetchall()
+    finally:
+        engine.dispose()
+    assert sender not in repr(rows)
+    assert unanswered_turns() - before == len(asked)
+
+
+def test_the_review_store_runs_on_postgresql(cluster):
+    """The unanswered-questions store's SQL (tests/test_review_store.py) on PostgreSQL, in a fresh
+    database of the cluster's server."""
+    import psycopg2
+
+    from bot.review import ReviewStore
+    from tests.test_review_store import check_round_trip
+
+    server = cluster.review_db_url.rsplit("/", 1)[0]
+    connection = psycopg2.connect(f"{server}/postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE DATABASE review_check")
+    connection.close()
+    store = ReviewStore(f"{server}/review_check", retention_days=30)
+    try:
+        check_round_trip(store)
+    finally:
+        store.engine.dispose()
+
+
 async def test_web_chat_through_nginx_then_resumed_on_the_other_replica(cluster):
     """socket.io through nginx (sticky: its long-polling requests must all reach the server that
     holds the connection), then the page reloaded against each replica: the session id, signed with

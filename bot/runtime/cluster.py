@@ -1,7 +1,8 @@
 """Rasa's distributed setup on one machine, without containers: the topology of deploy/ on loopback.
 
-- PostgreSQL: the tracker store (every Rasa replica reads and writes the same conversations) and the
-  facts store (the same facts module as on one machine, another URL);
+- PostgreSQL: the tracker store (every Rasa replica reads and writes the same conversations), the
+  facts store (the same facts module as on one machine, another URL) and the review store of
+  unanswered questions (every action server records into it; ``make review`` reads it);
 - Redis: the lock store (bot/lock_store.py), so one conversation's messages are processed one at a
   time whichever replica receives them;
 - N action servers and N Rasa servers;
@@ -77,6 +78,7 @@ class Cluster:
     actions: list[Replica] = field(default_factory=list)
     services: dict[str, Managed] = field(default_factory=dict)
     scratch: list[Path] = field(default_factory=list)  # removed by stop()
+    review_db_url: str = ""           # unanswered questions, shared by the action servers
 
     @property
     def rest_url(self) -> str:
@@ -113,8 +115,8 @@ def _as_postgres_user(args: list[str]) -> list[str]:
 
 def start_postgres(registry: ProcessRegistry, folder: Path, data: Path) -> tuple[str, Managed]:
     """A fresh PostgreSQL cluster in ``data`` (an empty folder) on a free loopback port, with the
-    databases ``tracker`` and ``facts``; returns its URL (user ``bot``, no password: loopback, trust).
-    Its log goes to ``folder``."""
+    databases ``tracker``, ``facts`` and ``review``; returns its URL (user ``bot``, no password:
+    loopback, trust). Its log goes to ``folder``."""
     initdb = _program("/usr/lib/postgresql/*/bin/initdb", "initdb")
     postgres = str(Path(initdb).with_name("postgres"))
     if os.geteuid() == 0:  # the postgres account must own its folder and reach it
@@ -140,6 +142,7 @@ def start_postgres(registry: ProcessRegistry, folder: Path, data: Path) -> tuple
     with connection.cursor() as cursor:
         cursor.execute("CREATE DATABASE tracker")
         cursor.execute("CREATE DATABASE facts")
+        cursor.execute("CREATE DATABASE review")
     connection.close()
     return url, managed
 
@@ -276,9 +279,11 @@ def start_cluster(folder: Path, replicas: int = 2, model: Path | None = None,
         port, actions_port = free_port(), free_port()
         cluster = Cluster(folder, registry, tracker_url, facts_url, lock_store_url,
                           f"http://127.0.0.1:{port}", f"http://127.0.0.1:{actions_port}/webhook",
-                          services={"postgresql": postgres, "redis": redis_server}, scratch=[postgres_data])
+                          services={"postgresql": postgres, "redis": redis_server}, scratch=[postgres_data],
+                          review_db_url=f"{postgres_url}/review")
         env = project_env({"TELEGRAM_TOKEN": "", **(extra_env or {}), "FACTS_DB_URL": facts_url,
                            "TRACKER_STORE_URL": tracker_url, "LOCK_STORE_URL": lock_store_url,
+                           "REVIEW_DB_URL": cluster.review_db_url,
                            "ACTION_SERVER_URL": cluster.actions_url, "BIND_HOST": "127.0.0.1",
                            "SANIC_HOST": "127.0.0.1",
                            # Replicas behind one address must accept each other's web-chat sessions.
@@ -323,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"Up. Chat: {cluster.base_url}/webhooks/web/  REST: {cluster.rest_url}\n"
               f"Tracker store: {cluster.tracker_store_url}  Lock store: {cluster.lock_store_url}\n"
-              f"Facts store: {cluster.facts_db_url}  Ctrl-C stops everything.", flush=True)
+              f"Facts store: {cluster.facts_db_url}  Review store: {cluster.review_db_url}\n"
+              "Ctrl-C stops everything.", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while True:
             time.sleep(3600)

@@ -232,14 +232,16 @@ class BotServers:
 
 def start_bot(registry: ProcessRegistry, folder: Path, env: dict[str, str], facts_dir: Path | None = None,
               rasa_args: Sequence[str] = (), model: Path | None = None) -> BotServers:
-    """Both servers as `make run` starts them, on free loopback ports, with their own facts store and
-    tracker store in ``folder`` (logs there too). Returns at once; callers wait for what they need."""
+    """Both servers as `make run` starts them, on free loopback ports, with their own facts, tracker
+    and review stores in ``folder`` (logs there too; the questions of tests and benchmarks never reach
+    the operators' `make review`). Returns at once; callers wait for what they need."""
     from bot.facts import FactsStore, load_catalogue  # the facts' dependencies only where needed
 
     facts_url = f"sqlite:///{folder / 'facts.db'}"
     FactsStore(facts_url).build(load_catalogue(facts_dir or ROOT / "data" / "facts"))
     rasa_port, action_port = free_port(), free_port()
     env = {**env, "FACTS_DB_URL": facts_url, "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
+           "REVIEW_DB_URL": f"sqlite:///{folder / 'review.db'}",
            "BIND_HOST": "127.0.0.1", "SANIC_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
            "ACTION_PORT": str(action_port), "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
     actions = registry.start("action server", action_server_command(action_port),
