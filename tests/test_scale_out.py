@@ -6,6 +6,8 @@ behind nginx. Skipped when Debian's postgresql, redis-server and nginx are not i
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -167,6 +169,10 @@ def test_unanswered_questions_of_every_replica_reach_the_shared_review_store_and
         engine.dispose()
     assert sender not in repr(rows)
     assert unanswered_turns() - before == len(asked)
+    # `make review` over the same store lists them for the operator, with counts per language.
+    listed = subprocess.run([sys.executable, "-m", "bot.review", "--db", cluster.review_db_url,
+                             "list"], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert all(text in listed for text in asked.values()), listed
 
 
 def test_the_review_store_runs_on_postgresql(cluster):

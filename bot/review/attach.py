@@ -88,6 +88,11 @@ def _yaml() -> YAML:
     round_trip.preserve_quotes = True
     round_trip.width = 4096  # never re-wrap a long statement or quote
     round_trip.indent(mapping=2, sequence=4, offset=2)  # the layout of data/facts/*.yml
+    # `url: null` stays `url: null` (ruamel would write `url:`, which reads the same but would
+    # change a line the operator did not touch).
+    round_trip.representer.add_representer(
+        type(None), lambda representer, _: representer.represent_scalar("tag:yaml.org,2002:null",
+                                                                        "null"))
     return round_trip
 
 
