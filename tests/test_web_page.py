@@ -1,5 +1,5 @@
 """The web chat channel without servers: which files it serves, its headers, the 503 without the
-widget bundle, and the escaping that keeps bot text literal in the widget's Markdown renderer.
+socket.io client, and its output: one message per bot response, text as written, buttons that stay.
 (tests/test_web_widget.py checks the same page in a real browser against the running bot.)"""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from bot.channels.web_page import (
     CSP,
     WEB_DIR,
     WebPageInput,
+    WebPageOutput,
     _metadata,
-    as_markdown_text,
     new_session_id,
     resolve_web_file,
     verify_session_id,
@@ -24,11 +24,11 @@ from bot.channels.web_page import (
 
 @pytest.fixture()
 def web_dir(tmp_path) -> Path:
-    """A copy of web/ with a stand-in bundle, plus a secret next to it that must stay unreachable."""
+    """A copy of web/ with a stand-in client, plus a secret next to it that must stay unreachable."""
     copy = tmp_path / "web"
     shutil.copytree(WEB_DIR, copy, ignore=shutil.ignore_patterns("vendor"))
     (copy / "vendor").mkdir()
-    (copy / "vendor" / "rasa-webchat.js").write_text("window.WebChat = {};\n")
+    (copy / "vendor" / "socket.io.min.js").write_text("window.io = function () {};\n")
     (tmp_path / "secret.js").write_text("secret\n")
     (copy / "linked.js").symlink_to(tmp_path / "secret.js")
     return copy
@@ -48,7 +48,7 @@ def test_only_files_inside_web_are_served(web_dir, relative):
 
 
 @pytest.mark.parametrize("relative", ["index.html", "chat.js", "chat.css", "strings.json",
-                                      "vendor/rasa-webchat.js"])
+                                      "vendor/socket.io.min.js"])
 def test_the_page_files_are_served(web_dir, relative):
     assert resolve_web_file(web_dir, relative) == (web_dir / relative).resolve()
 
@@ -83,13 +83,23 @@ def test_an_entry_without_settings_uses_the_web_folder():
     assert isinstance(channel, WebPageInput) and channel.web_dir == WEB_DIR
 
 
-def test_bot_text_is_escaped_for_markdown_as_character_references():
-    text = '<script>window.__pwned=1</script> *a* [b](c) `d` ~e~ \\ &lt;'
-    escaped = as_markdown_text(text)
-    assert not any(char in escaped for char in "<_*[]`~\\")
-    assert escaped.startswith("&#60;script>window.&#95;&#95;pwned=1")
-    assert escaped.endswith("&#38;lt;")  # a literal "&lt;" stays literal
-    assert as_markdown_text("出典：ANTARA（原文）「21％」") == "出典：ANTARA（原文）「21％」"
+async def test_each_bot_response_is_one_message_with_its_text_as_written_and_its_buttons():
+    sent = []
+
+    class Recording(WebPageOutput):
+        async def _send_message(self, socket_id, response):
+            sent.append((socket_id, response))
+
+    output = Recording(None, "bot_uttered")
+    card = "Statement <b>*as written*</b> &lt;\n\nSource: ANTARA, https://example.org/a_b"
+    buttons = [{"title": "Source quote", "payload": '/show_quote{"fact":"x"}'},
+               {"title": "What else?", "payload": "/ask_fact"}]
+    await output.send_text_with_buttons("s1", card + "\n", buttons)
+    await output.send_text_message("s1", "one\n\ntwo")
+    assert sent == [
+        ("s1", {"text": card, "buttons": buttons}),   # one message, not one per paragraph
+        ("s1", {"text": "one\n\ntwo"}),
+    ]
 
 
 def test_only_server_issued_session_ids_and_object_metadata_are_accepted():

@@ -1,8 +1,8 @@
 """The web chat: its page, served by the Rasa server itself, and the socket.io channel it talks to.
 
 ``WebPageInput`` serves ``web/`` (the page, its script and styles, its UI strings and the vendored
-rasa-webchat bundle) under ``/webhooks/web/``, so the widget and the bot share one origin and the
-page can send a strict Content-Security-Policy: scripts from this origin only, no inline code.
+socket.io client) under ``/webhooks/web/``, so the page and the bot share one origin and the page
+can send a strict Content-Security-Policy: scripts and styles from this origin only, no inline code.
 
 ``PersistentSocketIOInput`` is Rasa's socket.io channel with ``session_persistence`` working.
 Rasa 3.6 calls ``AsyncServer.enter_room`` without ``await`` (RasaHQ/rasa#13027); since
@@ -16,9 +16,12 @@ joined, whatever ``session_id`` a message claims. So nobody can write into (or r
 another user's conversation by guessing or copying a sender id, including another channel's (sender
 ids are shared across channels in the tracker store). The public channels' limits apply
 (``bot.channels.limits``): message length, messages per session per minute, socket.io payload size
-and open connections per client address. Its output escapes the characters the widget would
-read as Markdown (it renders bot text with react-markdown, which shows HTML as text already), so a
-fact shows exactly as written: ``window.__x`` stays ``window.__x`` instead of turning bold.
+and open connections per client address.
+
+Its output (``WebPageOutput``) sends each bot response as one message: the text as written (the
+page shows it as text, line breaks kept, never as HTML or Markdown) and its buttons as ``buttons``,
+which stay under the message, where Rasa's output cuts a text at every blank line into several
+messages and sends buttons as ``quick_replies`` (which chat widgets drop once the next message comes).
 """
 
 from __future__ import annotations
@@ -57,8 +60,8 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = ROOT / "web"
-#: The vendored widget bundle (scripts/web_assets.sh); without it the page cannot work.
-WIDGET_BUNDLE = Path("vendor") / "rasa-webchat.js"
+#: The vendored socket.io client (scripts/web_assets.sh); without it the page cannot work.
+SOCKET_CLIENT = Path("vendor") / "socket.io.min.js"
 INDEX = "index.html"
 #: Only these kinds of file are served, each with its content type.
 CONTENT_TYPES = {
@@ -70,11 +73,10 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".ico": "image/x-icon",
 }
-#: The widget injects its styles as <style> elements, hence 'unsafe-inline' for styles only.
-#: ws:/wss: because socket.io upgrades to a WebSocket on this same host. Fonts: the widget's icon
-#: font is a data: URL. Its web font import from a CDN stays blocked (default-src).
+#: Everything from this origin only: no inline script or style (the page has none; its icon is
+#: inline SVG markup), no data: URLs. ws:/wss: because socket.io upgrades to a WebSocket on this host.
 CSP = ("default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; "
-       "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+       "style-src 'self'; img-src 'self'; font-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -84,10 +86,6 @@ SECURITY_HEADERS = {
 }
 #: One path segment: no "..", no hidden files, no separators or odd characters.
 SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
-#: Characters the widget's Markdown (remark, GFM) would read as formatting, links or raw HTML, as
-#: character references: Markdown decodes those to the character without acting on it. (Backslash
-#: escapes will not do: inside what the parser takes for an HTML tag they are shown as typed.)
-MARKDOWN_SIGNIFICANT = re.compile(r"[&<\\`*_\[\]~]")
 #: The session ids ``session_request`` hands out: uuid4().hex, then 32 hex digits of its signature.
 SESSION_ID = re.compile(r"([0-9a-f]{32})([0-9a-f]{32})")
 #: Where the signing key is kept when WEB_SESSION_SECRET is not set.
@@ -138,7 +136,7 @@ class WebPageInput(InputChannel):
         self.web_dir = web_dir
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """The page and its files; the page answers 503 (with what to run) without the bundle."""
+        """The page and its files; the page answers 503 (with what to run) without the client."""
         web_page = Blueprint("web_page", __name__)
 
         @web_page.route("/", methods=["GET"])
@@ -146,12 +144,12 @@ class WebPageInput(InputChannel):
             # Relative asset URLs need the trailing slash: /webhooks/web -> /webhooks/web/
             if not request.path.endswith("/"):
                 return response.redirect(request.path + "/", headers=_headers())
-            if resolve_web_file(self.web_dir, WIDGET_BUNDLE.as_posix()) is None:
+            if resolve_web_file(self.web_dir, SOCKET_CLIENT.as_posix()) is None:
                 logger.error("web chat: %s is missing; run scripts/web_assets.sh",
-                             self.web_dir / WIDGET_BUNDLE)
+                             self.web_dir / SOCKET_CLIENT)
                 return response.text(
-                    "The web chat is not installed on this server: the widget bundle "
-                    f"web/{WIDGET_BUNDLE.as_posix()} is missing. Operator: run scripts/web_assets.sh "
+                    "The web chat is not installed on this server: its socket.io client "
+                    f"web/{SOCKET_CLIENT.as_posix()} is missing. Operator: run scripts/web_assets.sh "
                     "(make run does this), then reload this page.\n",
                     status=503, headers=_headers())
             return await self._file(INDEX)
@@ -172,18 +170,24 @@ class WebPageInput(InputChannel):
                                    headers=_headers())
 
 
-def as_markdown_text(text: str) -> str:
-    """``text`` escaped so that the widget's Markdown renderer shows it character for character."""
-    return MARKDOWN_SIGNIFICANT.sub(lambda match: f"&#{ord(match.group())};", text)
+class WebPageOutput(SocketIOOutput):
+    """Rasa's socket.io output, one message per bot response, its buttons kept as ``buttons``.
 
+    An answer card (the statement, a blank line, the source line; then a "source quote" button and
+    follow-ups) thus reaches the page as one message with its buttons under it. The text is sent as
+    written: the page renders it as text.
+    """
 
-class PlainTextSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output, with message text escaped for the widget's Markdown renderer."""
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"text": text.strip()})
 
-    async def _send_message(self, socket_id: str, response: Any) -> None:
-        if isinstance(response, dict) and isinstance(response.get("text"), str):
-            response = {**response, "text": as_markdown_text(response["text"])}
-        await super()._send_message(socket_id, response)
+    async def send_text_with_buttons(self, recipient_id: str, text: str,
+                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {
+            "text": text.strip(),
+            "buttons": [{"title": button["title"], "payload": button.get("payload", button["title"])}
+                        for button in buttons],
+        })
 
 
 class PersistentSocketIOInput(SocketIOInput):
@@ -195,8 +199,8 @@ class PersistentSocketIOInput(SocketIOInput):
         self.connections = ConnectionCounter()
 
     def get_output_channel(self) -> OutputChannel | None:
-        """For messages the bot sends on its own (e.g. reminders), escaped like the replies."""
-        return PlainTextSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else None
+        """For messages the bot sends on its own (e.g. reminders), sent like the replies."""
+        return WebPageOutput(self.sio, self.bot_message_evt) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint, with the two session handlers replaced when persistence is on."""
@@ -256,7 +260,7 @@ class PersistentSocketIOInput(SocketIOInput):
             text = data.get("message", "")
             text = clip_message(text) if isinstance(text, str) else ""
             metadata = with_language_hint(_metadata(data.get(self.metadata_key)), text)
-            output = PlainTextSocketIOOutput(sio, self.bot_message_evt)
+            output = WebPageOutput(sio, self.bot_message_evt)
             if verdict is Verdict.NOTIFY:
                 await send_response(app_holder.get("app"), session_id, response="utter_rate_limited",
                                     output_channel=output, metadata=metadata)
@@ -313,7 +317,7 @@ def verify_session_id(value: Any, key: bytes) -> bool:
 
 
 def _metadata(raw: Any) -> dict[str, Any]:
-    """The widget's ``customData`` (an object, or JSON text from other clients); anything else: {}."""
+    """The page's ``customData`` (an object, or JSON text from other clients); anything else: {}."""
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
