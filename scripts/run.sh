@@ -8,9 +8,9 @@ mkdir -p var logs
 
 scripts/setup.sh
 . scripts/env.sh  # again, now that the venv can read bot/settings.py
-# The web chat's widget bundle, from the npm registry (once). Without it REST and Telegram still
+# The web chat page's socket.io client, from the npm registry (once). Without it REST and Telegram still
 # work and the page explains what is missing.
-scripts/web_assets.sh || echo "warning: could not vendor the web chat widget; /webhooks/web/ will answer 503" >&2
+scripts/web_assets.sh || echo "warning: could not vendor the web chat page's socket.io client; /webhooks/web/ will answer 503" >&2
 "$VENV/bin/python" -m bot.facts build
 scripts/train.sh
 
