@@ -1,7 +1,8 @@
 """Smoke test of the benchmark harness (bench/): it runs end to end and writes a parseable table.
 
-Runs ``python -m bench.run --quick --skip-train`` (tiny sizes; `rasa init` still trains the stock
-bot, so about 3 minutes) into a temporary file. It asserts the shape of the results and that the
+Runs ``python -m bench.run --quick --skip-train`` (tiny sizes; the stock bot is Rasa's scaffold
+trained with Rasa's default config at a few epochs, so its figures mean nothing) into a temporary
+file. It asserts the shape of the results and that the
 figures are numbers, never that a target is met: timings on a shared machine are not a test.
 """
 

@@ -71,7 +71,9 @@ def _say(servers: BotServers, sender: str, text: str,
 
 
 def _texts(replies: list[dict]) -> list[str]:
-    return [r.get("text", "") for r in replies]
+    """The paragraphs of the replies: an answer card (sent with its quote button, so Rasa keeps it
+    one message) is its statement, then its source line."""
+    return [part for r in replies for part in r.get("text", "").split("\n\n")]
 
 
 def restart_rasa(registry: ProcessRegistry, servers: BotServers) -> Managed:
