@@ -13,7 +13,9 @@ basetemp=$1 trained=$2
 pytest=("$VENV/bin/python" -m pytest -q -p no:cacheprovider --durations=5)
 scripts/install_services.sh \
   || echo "warning: no PostgreSQL/Redis/nginx; the scale-out tests will be skipped" >&2
-"${pytest[@]}" --basetemp "$basetemp/unit" -m "not servers" || exit 1
+# Below the main lane's priority while it trains (nothing here times a reply); the scale-out tests
+# and the soak below, which do, run at normal priority.
+nice -n 10 "${pytest[@]}" --basetemp "$basetemp/unit" -m "not servers" || exit 1
 echo "=== pytest: scale-out, soak, model loader (waiting for the model) ==="
 for _ in $(seq 1800); do [ -e "$trained" ] && break; sleep 1; done
 [ -e "$trained" ] || { echo "error: the model was not trained within 30 minutes" >&2; exit 1; }
