@@ -88,7 +88,7 @@ def send_fact(dispatcher: CollectingDispatcher, fact: Fact, lang: str,
     sources; the verbatim quote is one tap away (``action_show_quote``), so a long Indonesian
     quote no longer buries the answer on a phone."""
     dispatcher.utter_message(response="utter_fact_answer", statement=fact.statement[lang],
-                             source=source_line(fact, sources), quote_payload=quote_payload(fact.id))
+                             source=sources_line([fact], sources), quote_payload=quote_payload(fact.id))
 
 
 def send_briefing(dispatcher: CollectingDispatcher, facts: tuple[Fact, ...], lang: str) -> None:
@@ -97,22 +97,20 @@ def send_briefing(dispatcher: CollectingDispatcher, facts: tuple[Fact, ...], lan
     facts_store = store()
     by_id = {fact.id: fact for fact in facts}
     points = [point for point in facts_store.briefing() if point.fact in by_id]
-    sources = facts_store.sources()
-    cited = dict.fromkeys(citation.source for fact in facts for citation in fact.sources)
     dispatcher.utter_message(
         response="utter_briefing",
         points="\n".join(f"{number}. {point.short[lang]}"
                          for number, point in enumerate(points, start=1)),
-        sources="; ".join(describe_source(sources.get(source_id), source_id)
-                          for source_id in cited),
+        sources=sources_line(facts, facts_store.sources()),
         buttons=[{"title": f"{number}. {by_id[point.fact].question[lang]}",
                   "payload": by_id[point.fact].payload()}
                  for number, point in enumerate(points, start=1)])
 
 
-def source_line(fact: Fact, sources: dict[str, SourceDocument]) -> str:
-    """The short source line of a card: each source document once, as given (no invented date)."""
-    cited = dict.fromkeys(citation.source for citation in fact.sources)
+def sources_line(facts: tuple[Fact, ...] | list[Fact], sources: dict[str, SourceDocument]) -> str:
+    """The sources ``facts`` rest on, each document once, as given (no invented date): a card's
+    short source line, the briefing's closing line."""
+    cited = dict.fromkeys(citation.source for fact in facts for citation in fact.sources)
     return "; ".join(describe_source(sources.get(source_id), source_id) for source_id in cited)
 
 

@@ -9,7 +9,6 @@ fact as the answer.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,12 +16,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answer_fact import send_decision
-from actions.conversation import conversation_language, decision
+from actions.conversation import conversation_language, decision, has_word
 from actions.menu import show_menu
 from actions.outcome import ERROR, FALLBACK, report_turn
 from bot.facts import StoreNotBuiltError
 
-_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 OUT_OF_SCOPE = "out_of_scope"
 
 
@@ -36,7 +34,7 @@ class ActionDontKnow(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         lang = conversation_language(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
-        if not _HAS_WORD.search(text):
+        if not has_word(text):
             dispatcher.utter_message(response="utter_no_question")
             show_menu(dispatcher, lang)
             report_turn(tracker, FALLBACK)

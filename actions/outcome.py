@@ -12,11 +12,10 @@ by a background thread (``bot.review.recorder``), and any failure here is logged
 from __future__ import annotations
 
 import logging
-import re
 
 from rasa_sdk import Tracker
 
-from actions.conversation import conversation_language
+from actions.conversation import conversation_language, has_word
 from bot import review
 from bot.answering import Decision
 from bot.answering.decision import fact_ranking
@@ -26,11 +25,6 @@ from bot.settings import settings
 logger = logging.getLogger(__name__)
 
 __all__ = ["ANSWERED", "ERROR", "FALLBACK", "SOURCES_DONT_SAY", "report_turn"]
-
-#: A message without one letter or digit (emoji, punctuation) is no question an operator could
-#: attach to a fact: it is counted, not recorded.
-_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
-
 
 def report_turn(tracker: Tracker, result: Decision | str) -> None:
     """Count the turn and record it for review when unanswered. ``result`` is the decision that
@@ -43,7 +37,9 @@ def report_turn(tracker: Tracker, result: Decision | str) -> None:
         count_turn(language, channel, outcome)
         reason = None if isinstance(result, str) else _review_reason(result, outcome)
         text = ((tracker.latest_message or {}).get("text") or "").strip()
-        if reason and _HAS_WORD.search(text):
+        # A message without a letter or digit is no question an operator could attach to a fact:
+        # it is counted, not recorded.
+        if reason and has_word(text):
             fact_id, score = _nearest(result, tracker)
             review.recorder.submit(review.Question(text=text, language=language, channel=channel,
                                                    reason=reason, fact_id=fact_id, score=score))
