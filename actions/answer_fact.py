@@ -1,4 +1,4 @@
-"""``action_answer_fact``: answers fact questions and bare names from the facts store.
+"""``action_answer_fact``: answers fact questions, bare names and the briefing from the facts store.
 
 What to say is decided by ``bot.answering.decide``; this module only renders the decision with
 the domain's responses, in the conversation's language. A fact is stated only when it answers
@@ -54,7 +54,7 @@ def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str)
     """Every reply that rests on the facts goes through here (answer, cards, briefing,
     "don't say")."""
     if result.kind == "briefing":
-        send_briefing(dispatcher, result.facts, lang)
+        send_briefing(dispatcher, result, lang)
         return
     if result.kind in ("answer", "cards"):
         sources = store().sources()
@@ -91,20 +91,16 @@ def send_fact(dispatcher: CollectingDispatcher, fact: Fact, lang: str,
                              source=sources_line([fact], sources), quote_payload=quote_payload(fact.id))
 
 
-def send_briefing(dispatcher: CollectingDispatcher, facts: tuple[Fact, ...], lang: str) -> None:
+def send_briefing(dispatcher: CollectingDispatcher, result: Decision, lang: str) -> None:
     """The briefing as one message: its points in order, the sources named once, and one button
     per point that opens the full fact (numbered like the point it belongs to)."""
-    facts_store = store()
-    by_id = {fact.id: fact for fact in facts}
-    points = [point for point in facts_store.briefing() if point.fact in by_id]
+    numbered = list(enumerate(zip(result.points, result.facts, strict=True), start=1))
     dispatcher.utter_message(
         response="utter_briefing",
-        points="\n".join(f"{number}. {point.short[lang]}"
-                         for number, point in enumerate(points, start=1)),
-        sources=sources_line(facts, facts_store.sources()),
-        buttons=[{"title": f"{number}. {by_id[point.fact].question[lang]}",
-                  "payload": by_id[point.fact].payload()}
-                 for number, point in enumerate(points, start=1)])
+        points="\n".join(f"{number}. {point.short[lang]}" for number, (point, _) in numbered),
+        sources=sources_line(result.facts, store().sources()),
+        buttons=[{"title": f"{number}. {fact.question[lang]}", "payload": fact.payload()}
+                 for number, (_, fact) in numbered])
 
 
 def sources_line(facts: tuple[Fact, ...] | list[Fact], sources: dict[str, SourceDocument]) -> str:

@@ -10,7 +10,6 @@ import pytest
 from rasa_sdk.events import SessionStarted, SlotSet
 
 from actions.answer_fact import ActionAnswerFact
-from actions.briefing import ActionBriefing
 from actions.dont_know import ActionDontKnow
 from actions.menu import ActionShowMenu
 from actions.session_start import ActionSessionStart
@@ -203,7 +202,7 @@ async def test_session_start_sets_language_from_hint(dispatcher, domain, tracker
 async def test_briefing_is_one_message_of_points_from_the_facts_data(store, dispatcher, domain,
                                                                       tracker_for, lang):
     tracker = tracker_for("/brief", intent="brief", language=lang)
-    await ActionBriefing().run(dispatcher, tracker, domain)
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert _responses(dispatcher) == ["utter_briefing"]
     message = dispatcher.messages[0]
     points = store.briefing()

@@ -44,3 +44,15 @@ def test_actions_utter_only_responses_the_domain_defines():
         used |= set(re.findall(r'response="(\w+)"', path.read_text(encoding="utf-8")))
     assert used, "no response names found in actions/"
     assert used <= set(_responses()), used - set(_responses())
+
+
+def test_the_telegram_channel_knows_how_every_source_line_starts():
+    """Telegram sets source lines in italics by how they start (bot.channels.telegram
+    SOURCE_LABELS): a source line reworded in the domain must not lose its italics unnoticed."""
+    from bot.channels.telegram import SOURCE_LABELS
+
+    for name, variations in _responses().items():
+        for variation in variations:
+            for paragraph in variation["text"].split("\n\n"):
+                if re.search(r"{sources?}", paragraph):
+                    assert paragraph.startswith(SOURCE_LABELS), (name, paragraph)

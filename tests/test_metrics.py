@@ -30,7 +30,7 @@ CONVERSATION = [
      "sources_dont_say"),
     ("Siapa presiden Indonesia sekarang?", "out_of_scope", "id", [], "socketio", "action_dont_know",
      "fallback"),
-    ("概要を教えて", "brief", "ja", [], "socketio", "action_briefing", "answered"),
+    ("概要を教えて", "brief", "ja", [], "socketio", "action_answer_fact", "answered"),
 ]
 
 
@@ -143,7 +143,8 @@ async def test_metrics_count_turns_by_language_channel_and_outcome_after_a_conve
     def calls(action: str, samples) -> float:
         return samples.get(("briefing_action_duration_seconds_count", (("action", action),)), 0.0)
 
-    assert calls("action_answer_fact", after) - calls("action_answer_fact", before) == 3
+    # Two fact questions, the compressed repeat and the briefing.
+    assert calls("action_answer_fact", after) - calls("action_answer_fact", before) == 4
     assert calls("action_dont_know", after) - calls("action_dont_know", before) == 1
     info = store.info()
     assert after[("briefing_facts_store_facts", ())] == int(info["fact_count"]) == len(store.all())

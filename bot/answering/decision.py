@@ -25,6 +25,7 @@ from bot.facts.schema import (
     ENTITY_INTENT,
     FACT_ENTITY,
     FACT_INTENT,
+    BriefingPoint,
     Fact,
     Group,
     QuestionType,
@@ -49,7 +50,7 @@ class Decision:
     - ``cards``: the message was only names; state each entity's card (``facts``);
     - ``not_in_sources``: the sources do not answer what was asked (``missing`` names it when a
       question type says what); ``offers`` are the closest facts, as buttons only;
-    - ``briefing``: the one-message briefing; ``facts`` are its points' facts, in order;
+    - ``briefing``: the one-message briefing: its ``points`` and their ``facts``, in order;
     - ``unknown``: nothing near the facts; the caller offers the topic menu.
     """
 
@@ -58,6 +59,7 @@ class Decision:
     missing: tuple[QuestionType, ...] = ()
     offers: tuple[Answerable, ...] = ()
     more: tuple[Answerable, ...] = field(default=())  # follow-ups after an answer
+    points: tuple[BriefingPoint, ...] = ()  # the briefing's points
     label: str | None = None
     confidence: float = 0.0
 
@@ -105,9 +107,12 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
 
 
 def briefing(store: FactsStore) -> Decision:
-    """The briefing's facts in its order (``data/facts/briefing.yml``)."""
-    ids = [point.fact for point in store.briefing()]
-    return Decision("briefing", facts=tuple(store.get_many(ids)), confidence=1.0)
+    """The briefing's points and their facts in its order (``data/facts/briefing.yml``)."""
+    points = store.briefing()
+    facts = {fact.id: fact for fact in store.get_many([point.fact for point in points])}
+    points = [point for point in points if point.fact in facts]
+    return Decision("briefing", facts=tuple(facts[point.fact] for point in points),
+                    points=tuple(points), confidence=1.0)
 
 
 def fact_ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:
