@@ -12,10 +12,13 @@ written for this purpose and never trained on:
 - ``names``: messages that are only names; the reply must be those entities' cards.
 
 The question types and the decision code were refined after reading the errors on those sets, so
-their figures are optimistic. ``tests/adversarial/fresh/<lang>.yml`` is the **blind set**: 50
-unanswerable and 50 answerable questions per language, written from the article and the list of
-facts only (not from the training data, the question types or the sets above), after the last
-tuning; it is reported separately and must not be used to tune anything.
+their figures are optimistic. ``tests/adversarial/blind/v<N>/<lang>.yml`` are the **blind sets**:
+50 unanswerable and 50 answerable questions per language each, written by someone who saw the
+article and the list of facts only (not the training data, the question types or the sets above),
+each after the tuning of its time; they are reported separately, their wrong replies are never
+printed, and they must not be used to tune anything. v1 was written on 2026-11-28 and its
+per-category counts were read once (docs/evaluation.md); v2 on 2026-11-29, and was first scored
+on the model it was written against, before any change that followed.
 
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
@@ -53,9 +56,11 @@ from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
 
-#: The blind set: written from the article and the list of facts only, after the decision code
-#: and the question types were last tuned, and never used to tune them (tests/adversarial/fresh/).
-FRESH = ROOT / "tests" / "adversarial" / "fresh"
+#: The blind sets (tests/adversarial/blind/v<N>/): written from the article and the list of facts
+#: only, each after the decision code and the question types were last tuned; never tuned on.
+BLIND = ROOT / "tests" / "adversarial" / "blind"
+#: Their case kinds: "blind<N>_unanswerable" / "blind<N>_answerable".
+BLIND_SETS = tuple(sorted(p.name for p in BLIND.iterdir() if p.is_dir())) if BLIND.is_dir() else ()
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 #: The issue's targets, per language.
 TARGET_MISLEADING = 0.02
@@ -131,10 +136,13 @@ def _cases() -> list[Case]:
                     cases.append(Case(lang, "heldout_oos", text, (), {}))
         near = yaml.safe_load((ROOT / "tests" / "nlu" / "near_domain" / f"{lang}.yml").read_text("utf-8"))
         cases += [Case(lang, "heldout_oos", i["text"], (), {}) for i in near["unanswerable"]]
-        fresh = yaml.safe_load((FRESH / f"{lang}.yml").read_text("utf-8"))
-        cases += [Case(lang, "fresh_unanswerable", i["text"], (), {}) for i in fresh["unanswerable"]]
-        cases += [Case(lang, "fresh_answerable", i["text"], tuple(i["facts"]), {})
-                  for i in fresh["answerable"]]
+        for version in BLIND_SETS:
+            blind = yaml.safe_load((BLIND / version / f"{lang}.yml").read_text("utf-8"))
+            kind = f"blind{version}_"
+            cases += [Case(lang, kind + "unanswerable", i["text"], (), {})
+                      for i in blind["unanswerable"]]
+            cases += [Case(lang, kind + "answerable", i["text"], tuple(i["facts"]), {})
+                      for i in blind["answerable"]]
     return cases
 
 
@@ -156,7 +164,7 @@ async def _parse_all(model: Path, cases: list[Case]) -> list[Case]:
 def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
     """True when the reply is right for this case."""
     stated = {f.id for f in decision.facts}
-    if case.kind in ("unanswerable", "heldout_oos", "fresh_unanswerable"):
+    if case.kind in ("unanswerable", "heldout_oos") or case.kind.endswith("_unanswerable"):
         return decision.kind not in ("answer", "cards", "briefing")
     if case.kind == "names":
         covered = {e for f in decision.facts for e in f.entities}
@@ -214,41 +222,42 @@ def _report(cases: list[Case], store: FactsStore, threshold: float) -> list[str]
             f"{counts.get((lang, 'names'), 0)} | {rates.get((lang, 'names'), 0):.1%} | "
             f"{counts.get((lang, 'heldout'), 0)} | {rates.get((lang, 'heldout'), 0):.1%} | "
             f"{languages.get(lang, 0):.1%} |")
-    lines += ["", "## Blind set (tests/adversarial/fresh: never used to tune anything)", "",
+    lines += ["", "## Blind sets (tests/adversarial/blind: never used to tune anything)", "",
               "Written from the article and the list of facts only, without seeing the training "
-              "data, the question types or the sets above, after the decision code was last tuned.",
-              "", "| language | unanswerable | misleading (≤ 2 %) | answerable | recall (≥ 97 %) |",
-              "|---|---|---|---|---|"]
-    for lang in LANGUAGES:
-        lines.append(
-            f"| {lang} | {counts.get((lang, 'fresh_unanswerable'), 0)} | "
-            f"{1 - rates.get((lang, 'fresh_unanswerable'), 1):.1%} | "
-            f"{counts.get((lang, 'fresh_answerable'), 0)} | "
-            f"{rates.get((lang, 'fresh_answerable'), 0):.1%} |")
+              "data, the question types or the sets above, each after the decision code was last "
+              "tuned.", "",
+              "| set | language | unanswerable | misleading (≤ 2 %) | answerable | recall (≥ 97 %) |",
+              "|---|---|---|---|---|---|"]
+    for version in BLIND_SETS:
+        kind = f"blind{version}_"
+        for lang in LANGUAGES:
+            lines.append(
+                f"| {version} | {lang} | {counts.get((lang, kind + 'unanswerable'), 0)} | "
+                f"{1 - rates.get((lang, kind + 'unanswerable'), 1):.1%} | "
+                f"{counts.get((lang, kind + 'answerable'), 0)} | "
+                f"{rates.get((lang, kind + 'answerable'), 0):.1%} |")
+    blind_heads = "".join(f" {v} misleading | {v} recall |" for v in BLIND_SETS)
+    blind_rule = "---|---|" * len(BLIND_SETS)
     lines += ["", "## Confidence threshold (all languages)", "",
-              "| threshold | misleading | answerable recall | held-out right fact | blind misleading "
-              "| blind recall |", "|---|---|---|---|---|---|"]
+              "| threshold | misleading | answerable recall | held-out right fact |" + blind_heads,
+              "|---|---|---|---|" + blind_rule]
     for value in THRESHOLDS:
         swept = _rates(cases, store, value)
         lines.append(f"| {value:.1f} | {_mean(swept, 'unanswerable', invert=True):.1%} | "
-                     f"{_mean(swept, 'answerable'):.1%} | {_mean(swept, 'heldout'):.1%} | "
-                     f"{_mean(swept, 'fresh_unanswerable', invert=True):.1%} | "
-                     f"{_mean(swept, 'fresh_answerable'):.1%} |")
+                     f"{_mean(swept, 'answerable'):.1%} | {_mean(swept, 'heldout'):.1%} |"
+                     + _blind_cells(swept))
     lines += ["", "## What each signal contributes (all languages, same threshold)", "",
-              "| variant | misleading | answerable recall | blind misleading | blind recall |",
-              "|---|---|---|---|---|"]
+              "| variant | misleading | answerable recall |" + blind_heads, "|---|---|---|" + blind_rule]
     for name, variant in _variants():
         swept = _rates(cases, store, threshold, variant)
         lines.append(f"| {name} | {_mean(swept, 'unanswerable', invert=True):.1%} | "
-                     f"{_mean(swept, 'answerable'):.1%} | "
-                     f"{_mean(swept, 'fresh_unanswerable', invert=True):.1%} | "
-                     f"{_mean(swept, 'fresh_answerable'):.1%} |")
+                     f"{_mean(swept, 'answerable'):.1%} |" + _blind_cells(swept))
     lines += ["", "## Wrong replies", "",
-              "The blind set's wrong replies are left out on purpose: reading them would make it "
-              "one more set to tune on.", ""]
+              "The blind sets' wrong replies are left out on purpose: reading them would make them "
+              "more sets to tune on.", ""]
     for case in cases:
         decision = decide(case.parse, store, min_confidence=threshold)
-        if not case.kind.startswith("fresh") and not _outcome(case, decision, store):
+        if not case.kind.startswith("blind") and not _outcome(case, decision, store):
             intent = (case.parse.get("intent") or {}).get("name")
             lines.append(f"- [{case.lang}/{case.kind}] “{case.text}” → {decision.kind} "
                          f"{[f.id for f in decision.facts]} (intent {intent}, label "
@@ -272,6 +281,11 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
             ("without the out-of-scope class", ignoring_out_of_scope)]
 
 
+def _blind_cells(rates: dict[tuple[str, str], float]) -> str:
+    return "".join(f" {_mean(rates, f'blind{v}_unanswerable', invert=True):.1%} | "
+                   f"{_mean(rates, f'blind{v}_answerable'):.1%} |" for v in BLIND_SETS)
+
+
 def _mean(rates: dict[tuple[str, str], float], kind: str, invert: bool = False) -> float:
     values = [v for (_, k), v in rates.items() if k == kind]
     mean = sum(values) / len(values) if values else 0.0
@@ -284,7 +298,8 @@ def _within(cases: list[Case], store: FactsStore, threshold: float, max_misleadi
     languages = _reply_language(cases)
     ok = True
     for lang in LANGUAGES:
-        for kind in ("", "fresh_"):  # the tuned-on set and the blind set, each language
+        # the tuned-on set and each blind set, each language
+        for kind in ("", *(f"blind{v}_" for v in BLIND_SETS)):
             ok &= 1 - rates.get((lang, f"{kind}unanswerable"), 0) <= max_misleading + 1e-9
             ok &= rates.get((lang, f"{kind}answerable"), 0) >= min_recall - 1e-9
         ok &= languages.get(lang, 0) >= min_language - 1e-9
