@@ -1,7 +1,10 @@
 """What kind of information a question asks for, from the cue words in ``question_types.yml``.
 
 Cues of every language are tried, so a mixed-language question is still read. Latin-script cues
-match whole words or phrases; Japanese cues, written without spaces, match anywhere.
+match whole words or phrases; Japanese cues, written without spaces, match anywhere. A ``*`` in a
+cue stands for what people put between its parts: up to two words in Latin script ("which *
+companies" also reads "which Japanese companies"), up to eight characters in Japanese ("どの*企業"
+also reads "どの日本企業").
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from functools import lru_cache
 from bot.facts.schema import QuestionType
 
 _LATIN_EDGE = "0-9a-z\u00c0-\u024f"
+#: What a ``*`` between two Latin-script words may stand for: none, one or two words.
+_LATIN_GAP = r"\s+(?:\S+\s+){0,2}"
+#: What a ``*`` in a Japanese cue may stand for: up to eight characters, no sentence break.
+_JAPANESE_GAP = r"[^。？！?!\n]{0,8}?"
 
 
 def asked_types(text: str, question_types: list[QuestionType]) -> list[QuestionType]:
@@ -32,6 +39,7 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     for cue in sorted({unicodedata.normalize("NFKC", c).casefold() for c in cues}, key=len,
                       reverse=True):
         body = re.escape(cue).replace(r"\ ", r"\s+")
+        body = body.replace(r"\s+\*\s+", _LATIN_GAP).replace(r"\*", _JAPANESE_GAP)
         before = f"(?<![{_LATIN_EDGE}])" if re.match(f"[{_LATIN_EDGE}]", cue) else ""
         after = f"(?![{_LATIN_EDGE}])" if re.search(f"[{_LATIN_EDGE}]$", cue) else ""
         parts.append(before + body + after)

@@ -17,6 +17,7 @@ from bot.facts.loader import FactsValidationError, load_catalogue
 from bot.facts.schema import TOPICS
 from bot.facts.store import FactsStore, StoreNotBuiltError
 from bot.facts.training_data import write_training_data
+from bot.facts.type_mismatches import find_type_mismatches
 from bot.settings import LANGUAGES, settings
 
 
@@ -79,6 +80,13 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"OK: {len(catalogue.facts)} facts, {len(catalogue.groups)} groups, "
           f"{len(catalogue.entities)} entities and {len(catalogue.menu)} menu entries "
           f"in {_folder(args)}")
+    mismatches = find_type_mismatches(catalogue)
+    if mismatches:
+        print(f"{sum(m.count for m in mismatches)} example question(s) ask for something their "
+              "fact does not give; the bot answers them with \"my sources don't say\". Declare "
+              "the type in the fact's answers if its statement gives it, or reword:")
+        for mismatch in mismatches:
+            print(f"  {mismatch}")
     if args.no_clashes:
         return 0
     clashes = find_clashes(catalogue)
