@@ -3,8 +3,9 @@
 Runs for ``out_of_scope`` (trained on near-domain questions the sources cannot answer) and for
 the NLU fallback. When the question names something the facts know or asks for a kind of
 information (an amount, a date, a contact ...), the reply says the sources do not say it and
-offers the closest facts as buttons; otherwise it says so and shows the topics. It never states a
-fact as the answer.
+offers the closest facts as buttons; otherwise it says so and shows the topics. It states a fact
+only when ``bot.answering.decide`` reads a fact question after all (its second opinion against the
+out-of-scope class) and that fact gives what was asked, exactly as ``action_answer_fact`` would.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer_fact import send_decision
+from actions.answer_fact import remembered, send_decision
 from actions.conversation import conversation_language, decision, has_word
 from actions.menu import show_menu
 from actions.outcome import ERROR, FALLBACK, report_turn
 from bot.facts import StoreNotBuiltError
-
-OUT_OF_SCOPE = "out_of_scope"
+from bot.facts.schema import OUT_OF_SCOPE_INTENT
 
 
 class ActionDontKnow(Action):
@@ -46,11 +46,11 @@ class ActionDontKnow(Action):
             report_turn(tracker, ERROR)
             return []
         if result.kind == "unknown" and \
-                tracker.get_intent_of_latest_message(skip_fallback_intent=False) == OUT_OF_SCOPE:
+                tracker.get_intent_of_latest_message(skip_fallback_intent=False) == OUT_OF_SCOPE_INTENT:
             dispatcher.utter_message(response="utter_out_of_scope")
             show_menu(dispatcher, lang)
             report_turn(tracker, result)
             return []
         send_decision(dispatcher, result, lang)
         report_turn(tracker, result)
-        return []
+        return remembered(result)

@@ -21,6 +21,7 @@ TOPICS: tuple[str, ...] = ("program", "policy", "organisation", "person", "event
 ANSWER_TYPES: tuple[str, ...] = (
     "definition", "person", "organisation", "place", "date", "amount", "percentage", "count",
     "ranking", "list", "reason", "plan", "contact", "procedure", "rate", "day", "name", "outcome",
+    "biography", "companions", "quantity",
 )
 ENTITY_TYPES: tuple[str, ...] = ("organisation", "person", "commodity")
 #: Entity that names one fact or group in a follow-up payload.
@@ -33,6 +34,8 @@ BRIEF_INTENT = "brief"
 QUOTE_INTENT = "show_quote"
 #: The intent of a message that is only one or more names.
 ENTITY_INTENT = "ask_entity"
+#: The intent of near-domain questions the sources cannot answer (trained in data/nlu).
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 #: Telegram's limit for callback data; every payload must fit on every channel.
 MAX_PAYLOAD_BYTES = 64
 #: How many bullets the briefing has: enough to cover the cooperation, few enough for one
