@@ -12,6 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.facts import FactsStore, load_catalogue
 
+# The fake Bot API and the servers that the REST, hostile-input and Telegram test modules share
+# (one start instead of three; tests/shared_bot.py says why that is safe).
+from tests.shared_bot import fake_api, shared_bot  # noqa: F401 - fixtures, found by name
+
 ROOT = Path(__file__).resolve().parent.parent
 FACTS_DIR = ROOT / "data" / "facts"
 TRACKER_TEMPLATE = Path(__file__).parent / "data" / "tracker.json"

@@ -45,6 +45,16 @@ def _apology(lang: str) -> str:
     return domain_response("utter_facts_unavailable", lang)
 
 
+def test_telegram_channel_is_off_without_a_token(servers):
+    """With TELEGRAM_TOKEN empty (as the tests start the servers, whatever a developer's .env says)
+    the Telegram webhook answers 404 and says why. Checked here because these servers run without
+    a token: the servers the REST, hostile-input and Telegram tests share have the channel on
+    (tests/shared_bot.py)."""
+    _, running = servers
+    reply = requests.post(f"{running.base_url}/webhooks/telegram/webhook", json={"update_id": 1}, timeout=30)
+    assert reply.status_code == 404 and "TELEGRAM_TOKEN" in reply.json()["error"]
+
+
 def test_a_hanging_action_server_gets_an_apology_after_the_timeout_then_recovers(servers):
     registry, running = servers
     sender = f"hang-{time.monotonic_ns()}"

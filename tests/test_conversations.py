@@ -1,5 +1,6 @@
 """Whole conversations over Rasa's REST channel, with the trained model, the Rasa server and the
-action server running as they do under `make run` (on free loopback ports, for this test only).
+action server running as they do under `make run` (on free loopback ports; the pair this session
+shares with the hostile-input and Telegram tests, tests/shared_bot.py).
 
 Needs a trained model (``make train``; ``make test`` trains before it runs pytest).
 """
@@ -14,16 +15,16 @@ import requests
 
 from bot.facts import FactsStore
 from tests.conftest import domain_response
-from tests.servers import running_bot
+from tests.shared_bot import RATE_LIMIT
 
 KANA = re.compile(r"[\u3040-\u30ff]")
 pytestmark = pytest.mark.servers
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    with running_bot(tmp_path_factory.mktemp("servers")) as running:
-        yield Bot(running.rest_url, running.store)
+def bot(shared_bot):
+    """The session's shared servers (tests/shared_bot.py), seen through the REST channel."""
+    return Bot(shared_bot.rest_url, shared_bot.store)
 
 
 class Bot:
@@ -39,11 +40,17 @@ class Bot:
         assert response.status_code == 200, response.text
         replies = response.json()
         assert replies, f"no reply to {text!r}"
+        assert replies[0].get("text") not in _RATE_LIMITED, (
+            f"{sender} is over the shared servers' rate limit ({RATE_LIMIT} messages a minute): "
+            "split the conversation or use another sender")
         return replies
 
     @staticmethod
     def text(replies: list[dict]) -> str:
         return "\n".join(r.get("text", "") for r in replies)
+
+
+_RATE_LIMITED = {domain_response("utter_rate_limited", lang) for lang in ("id", "ja", "en")}
 
 
 def _sender(name: str) -> str:
@@ -191,8 +198,3 @@ def test_bad_input_gets_a_polite_reply_in_the_conversation_language(bot, first, 
     else:
         assert not KANA.search(text)
 
-
-def test_telegram_channel_is_off_without_a_token(bot):
-    webhook = bot.url.replace("/rest/", "/telegram/")
-    reply = requests.post(webhook, json={"update_id": 1}, timeout=30)
-    assert reply.status_code == 404 and "TELEGRAM_TOKEN" in reply.json()["error"]

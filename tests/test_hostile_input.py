@@ -4,8 +4,9 @@ polite reply in the conversation's language; one huge request does not stall oth
 over the rate limit is told once and then dropped; a socket cannot write into another session.
 
 The servers run with tight limits (6 messages a minute, 4 connections per address) so the limits
-are reached in a few messages; each test uses its own senders. Telegram's webhook has its own
-tests (tests/test_telegram.py).
+are reached in a few messages; each test uses its own senders. They are the pair this session
+shares with the REST conversations and Telegram tests (tests/shared_bot.py, which says why that is
+safe). Telegram's webhook has its own tests (tests/test_telegram.py).
 """
 
 from __future__ import annotations
@@ -19,21 +20,17 @@ import pytest
 import requests
 
 from tests.conftest import domain_response
-from tests.servers import running_bot
+from tests.shared_bot import CONNECTIONS_PER_ADDRESS, RATE_LIMIT
 from tests.webchat import WebChatClient
 
 pytestmark = pytest.mark.servers
 KANA = re.compile(r"[\u3040-\u30ff]")
-RATE_LIMIT = 6
-CONNECTIONS_PER_ADDRESS = 4
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    env = {"BOT_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT),
-           "BOT_MAX_CONNECTIONS_PER_IP": str(CONNECTIONS_PER_ADDRESS)}
-    with running_bot(tmp_path_factory.mktemp("hostile"), extra_env=env) as running:
-        yield running
+def bot(shared_bot):
+    """The session's shared servers, started with the tight limits above (tests/shared_bot.py)."""
+    return shared_bot
 
 
 def _sender(name: str) -> str:

@@ -1,5 +1,6 @@
 """The Telegram channel: update parsing, reply splitting, and real update JSON posted to the
-webhook of a running bot whose Bot API is a local fake that records what the bot sends."""
+webhook of a running bot whose Bot API is a local fake that records what the bot sends (the
+servers and the fake are the session's shared ones, tests/shared_bot.py)."""
 
 from __future__ import annotations
 
@@ -33,11 +34,9 @@ from bot.channels.telegram import (
 from bot.channels.telegram_updates import SQLiteUpdateStore, UpdateStoreError
 from tests.conftest import domain_response
 from tests.fake_telegram import FakeBotAPI
-from tests.servers import ROOT, free_port, running_bot
+from tests.servers import ROOT, free_port
+from tests.shared_bot import RATE_LIMIT, SECRET, TOKEN, USERNAME
 
-TOKEN = "123456:TEST-token_for-the-fake-api"
-USERNAME = "briefing_test_bot"
-SECRET = "s3cret-Token_for_tests"
 KANA = re.compile(r"[\u3040-\u30ff]")
 _ids = itertools.count(1000)
 
@@ -302,11 +301,6 @@ def test_channel_refuses_to_start_without_a_secret():
         TelegramChannel.from_credentials({"access_token": TOKEN, "verify": USERNAME})
     off = TelegramChannel.from_credentials({"access_token": "", "secret_token": ""})
     assert not off.enabled
-
-
-@pytest.fixture(scope="module")
-def fake_api() -> FakeBotAPI:
-    return FakeBotAPI(bot_username=USERNAME).start()
 
 
 def test_long_replies_are_split_and_buttons_ride_on_the_last_piece(fake_api):
@@ -610,17 +604,10 @@ async def test_a_failing_turn_or_api_never_breaks_the_webhook(fake_api, tmp_path
 # --- the running bot ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def telegram_bot(tmp_path_factory, fake_api):
-    work = tmp_path_factory.mktemp("telegram")
-    env = {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_BOT_USERNAME": USERNAME, "TELEGRAM_SECRET_TOKEN": SECRET,
-           "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/webhooks/telegram/webhook",
-           "TELEGRAM_API_BASE_URL": fake_api.base_url,
-           "TELEGRAM_UPDATES_DB": str(work / "telegram_updates.db"),
-           "TELEGRAM_SEND_BACKOFF_SECONDS": "0.2", "TELEGRAM_SEND_MAX_WAIT_SECONDS": "15"}
-    fake_api.clear()
-    with running_bot(work, extra_env=env) as running:
-        running.webhook = f"{running.base_url}/webhooks/telegram/webhook"
-        yield running
+def telegram_bot(shared_bot):
+    """The session's shared servers (tests/shared_bot.py), started with the Telegram channel on,
+    pointed at ``fake_api`` (the session's fake Bot API): TOKEN, USERNAME, SECRET."""
+    return shared_bot
 
 
 def _post(bot, update, secret: str | None = SECRET, **kwargs) -> requests.Response:
@@ -634,8 +621,8 @@ def _texts(sent: list[dict]) -> str:
 
 
 @pytest.mark.servers
-def test_server_start_made_no_telegram_call(telegram_bot, fake_api):
-    assert [c.method for c in fake_api.calls if c.token == TOKEN] == []
+def test_server_start_made_no_telegram_call(telegram_bot):
+    assert [c.method for c in telegram_bot.telegram_calls_at_start if c.token == TOKEN] == []
 
 
 @pytest.mark.servers
@@ -836,8 +823,7 @@ def test_bad_requests_get_4xx_and_nothing_is_processed(telegram_bot, fake_api):
 
 @pytest.mark.servers
 def test_a_sender_over_the_rate_limit_is_told_once_then_dropped(telegram_bot, fake_api):
-    limit = 20  # BOT_RATE_LIMIT_PER_MINUTE's default
-    for _ in range(limit):
+    for _ in range(RATE_LIMIT):  # the shared servers' BOT_RATE_LIMIT_PER_MINUTE
         assert _post(telegram_bot, private_message("Apa itu SMRJ?", 590, "id")).json()["status"] == "ok"
     fake_api.settle()
     fake_api.clear()
