@@ -45,14 +45,9 @@ class ActionAnswerFact(Action):
             report_turn(tracker, ERROR)
             return []
         report_turn(tracker, result)
-        return remembered(result)
-
-
-def remembered(result: Decision) -> list[dict[str, Any]]:
-    """The events that remember what was stated, for "where does it say that?"."""
-    if result.kind in ("answer", "cards"):
-        return [SlotSet(STATED_FACTS_SLOT, [fact.id for fact in result.facts])]
-    return []
+        if result.kind in ("answer", "cards"):
+            return [SlotSet(STATED_FACTS_SLOT, [fact.id for fact in result.facts])]
+        return []
 
 
 def send_decision(dispatcher: CollectingDispatcher, result: Decision, lang: str) -> None:

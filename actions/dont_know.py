@@ -3,9 +3,9 @@
 Runs for ``out_of_scope`` (trained on near-domain questions the sources cannot answer) and for
 the NLU fallback. When the question names something the facts know or asks for a kind of
 information (an amount, a date, a contact ...), the reply says the sources do not say it and
-offers the closest facts as buttons; otherwise it says so and shows the topics. It states a fact
-only when ``bot.answering.decide`` reads a fact question after all (its second opinion against the
-out-of-scope class) and that fact gives what was asked, exactly as ``action_answer_fact`` would.
+offers the closest facts as buttons; otherwise it says so and shows the topics. It never states a
+fact as the answer (``bot.answering.decide`` answers only ``ask_fact`` questions: a second opinion
+against the out-of-scope class was measured and dropped, docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.answer_fact import remembered, send_decision
+from actions.answer_fact import send_decision
 from actions.conversation import conversation_language, decision, has_word
 from actions.menu import show_menu
 from actions.outcome import ERROR, FALLBACK, report_turn
@@ -53,4 +53,4 @@ class ActionDontKnow(Action):
             return []
         send_decision(dispatcher, result, lang)
         report_turn(tracker, result)
-        return remembered(result)
+        return []

@@ -163,26 +163,25 @@ async def test_out_of_scope_near_the_facts_says_what_is_missing(store, dispatche
     assert "utter_fact_answer" not in _responses(dispatcher)
 
 
-@pytest.mark.parametrize("text, fact_intent, selector, stated", [
-    # The intent classifier says out_of_scope, but gives ask_fact a real chance and the
-    # ResponseSelector is sure of one fact that gives what is asked: answered, as action_answer_fact would.
-    ("tell me about the 45 ton export", 0.2, 0.85, True),
-    # The same, but the question asks for something the fact does not give: no fact stated.
-    ("how much did the 45 tonnes of pepper sell for", 0.2, 0.85, False),
-    # ask_fact barely in the running, or the selector unsure: the out-of-scope class stands.
-    ("tell me about the 45 ton export", 0.05, 0.85, False),
-    ("tell me about the 45 ton export", 0.2, 0.5, False),
+@pytest.mark.parametrize("text, stated", [
+    # 45 tonnes is a quantity: it answers "how much pepper", not "how much money".
+    ("how many tonnes of pepper went to japan", True),
+    ("how much did the 45 tonnes of pepper sell for", False),
 ])
-async def test_a_second_opinion_against_out_of_scope_answers_only_what_the_fact_gives(
-        store, dispatcher, domain, tracker_for, text, fact_intent, selector, stated):
-    tracker = tracker_for(text, intent="out_of_scope", language="en",
-                          facts=[("pepper_export_japan", selector)])
-    tracker.latest_message["intent_ranking"] = [
-        {"name": "out_of_scope", "confidence": 1 - fact_intent},
-        {"name": "ask_fact", "confidence": fact_intent}]
-    events = await ActionDontKnow().run(dispatcher, tracker, domain)
+async def test_a_quantity_of_goods_is_not_an_amount_of_money(store, dispatcher, domain, tracker_for,
+                                                             text, stated):
+    tracker = tracker_for(text, intent="ask_fact", language="en",
+                          facts=[("pepper_export_japan", 0.9)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert ("utter_fact_answer" in _responses(dispatcher)) is stated
-    assert (SlotSet("stated_facts", ["pepper_export_japan"]) in events) is stated
+
+
+async def test_out_of_scope_states_no_fact_even_when_the_selector_is_sure(store, dispatcher, domain,
+                                                                          tracker_for):
+    tracker = tracker_for("tell me about the 45 ton export", intent="out_of_scope", language="en",
+                          facts=[("pepper_export_japan", 0.95)])
+    await ActionDontKnow().run(dispatcher, tracker, domain)
+    assert _responses(dispatcher) == ["utter_out_of_scope", "utter_topics_menu"]
 
 
 async def test_unrelated_out_of_scope_offers_the_topics(store, dispatcher, domain, tracker_for):

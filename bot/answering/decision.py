@@ -25,7 +25,6 @@ from bot.facts.schema import (
     ENTITY_INTENT,
     FACT_ENTITY,
     FACT_INTENT,
-    OUT_OF_SCOPE_INTENT,
     BriefingPoint,
     Fact,
     Group,
@@ -39,13 +38,6 @@ SUBJECT_ENTITIES = ("organisation", "person", "commodity")
 MAX_OFFERS = 3
 #: A ResponseSelector candidate below this confidence is not worth offering as a button either.
 MIN_OFFER_CONFIDENCE = 0.05
-#: A second opinion against the out-of-scope class: when the intent classifier says
-#: ``out_of_scope`` but still gives ``ask_fact`` at least this probability, and the
-#: ResponseSelector is at least this sure of one fact, the question is read as a fact question
-#: (the question types still apply). Calibrated on the held-out sets (tests/nlu, tests/adversarial:
-#: docs/evaluation.md): recall up, no near-domain question answered with a fact.
-SECOND_OPINION_FACT_INTENT = 0.1
-SECOND_OPINION_SELECTOR = 0.6
 
 Answerable = Fact | Group
 
@@ -81,9 +73,6 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
-    ranking = fact_ranking(parse)
-    if intent == OUT_OF_SCOPE_INTENT and _fact_question_after_all(parse, ranking):
-        intent = FACT_INTENT
     if intent == BRIEF_INTENT:
         return briefing(store)
     named_answers = _entity_values(parse, FACT_ENTITY)
@@ -92,6 +81,7 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         if facts:
             return _answer(facts, store, max_facts, label=named_answers[0], confidence=1.0)
     subjects = _entity_values(parse, *SUBJECT_ENTITIES)
+    ranking = fact_ranking(parse)
     if intent == ENTITY_INTENT and subjects:
         cards = _unique(f for name in subjects for f in store.entity_card(name))
         if cards:
@@ -134,15 +124,6 @@ def fact_ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:
         if key.startswith(FACT_INTENT + "/"):
             ranking.append((key.split("/", 1)[1], float(entry.get("confidence") or 0.0)))
     return ranking
-
-
-def _fact_question_after_all(parse: dict[str, Any], ranking: list[tuple[str, float]]) -> bool:
-    """The second opinion against ``out_of_scope`` (see SECOND_OPINION_FACT_INTENT)."""
-    fact_intent = next((float(entry.get("confidence") or 0.0)
-                        for entry in parse.get("intent_ranking") or []
-                        if entry.get("name") == FACT_INTENT), 0.0)
-    return (bool(ranking) and fact_intent >= SECOND_OPINION_FACT_INTENT
-            and ranking[0][1] >= SECOND_OPINION_SELECTOR)
 
 
 def _answer(facts: list[Fact], store: FactsStore, max_facts: int, *, label: str,
