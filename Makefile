@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Settings and their defaults: scripts/env.sh (reads .env). Targets that call tools directly load it.
 ENV := source scripts/env.sh &&
 
-.PHONY: help scale-out scale-out-test bench-scale-out run test setup facts train shell lint unit conversations validate stories eval answers review telegram-webhook lock clean bench audit soak
+.PHONY: help scale-out scale-out-test bench-scale-out run test setup facts train shell lint unit conversations validate stories eval answers review telegram-webhook lock clean bench audit soak compare-pipelines
 
 run:              ## set up, build facts, train if needed, start action + Rasa servers
 	@scripts/run.sh
@@ -46,6 +46,9 @@ eval: train       ## NLU macro-F1 per language on held-out examples -> reports/n
 
 answers: train    ## answer precision on held-out questions -> reports/answers/summary.md
 	@$(ENV) $(BIN)/python scripts/evaluate_answers.py
+
+compare-pipelines: train  ## our NLU pipeline vs Rasa's default one on the held-out examples (~15 min)
+	@$(ENV) $(BIN)/python scripts/compare_default_pipeline.py
 
 review: setup     ## unanswered questions, grouped; export --csv FILE, attach ITEM_ID FACT_ID, dismiss ITEM_ID (ARGS="...")
 	@$(ENV) $(BIN)/python -m bot.review $(ARGS)
