@@ -73,7 +73,7 @@ step "train (only if data or config changed)"
 scripts/train.sh
 touch "$tmp_base/trained"
 # The NLU and answer evaluations, then the benchmark smoke (it trains a small stock bot): no tight
-# wall-clock assertions, so beside the server tests. (The test conversations run in the unit lane.)
+# wall-clock assertions, so beside the server tests. (The test conversations end the main lane.)
 background evaluations-bench-smoke nice -n 10 bash -c 'scripts/evaluate.sh nlu answers && echo "=== pytest: benchmark smoke ===" && exec "$@"' \
   _ "${PYTEST[@]}" --basetemp "$tmp_base/bench" -m "servers and trains"
 step "pytest: conversations over REST, socket.io and Telegram with both servers running"
@@ -81,6 +81,10 @@ scripts/web_assets.sh
 # The web widget test drives Debian's Chromium; without it (apt failing) that test is skipped.
 scripts/install_browser.sh || echo "warning: no Chromium; tests/test_web_widget.py will be skipped" >&2
 "${PYTEST[@]/--durations=5/--durations=15}" --basetemp "$tmp_base/servers" -m "servers and not trains and not cluster and not beside"
-step "results of the steps that ran beside: unit tests, new fact, scale-out; data validation; evaluations, benchmark smoke"
+# The test conversations end the main lane: since the REST, hostile-input and Telegram modules share
+# one pair of servers, it ends ~80 s before the unit lane, which had them.
+step "test conversations (rasa test core)"
+scripts/evaluate.sh stories
+step "results of the steps that ran beside: unit tests, new fact, scale-out, soak; data validation; evaluations, benchmark smoke"
 finish_background
 echo "(make test took $(( $(date +%s) - start )) s)"
