@@ -12,7 +12,7 @@ the conversation's language. Names and acronyms never count as evidence.
 
 ``most_likely_language`` answers a different question, for a first message with no conversation
 language and no channel hint: which language is this message most likely in, even if it is one or
-two words ("hai", "kredit UMKM", "rumput laut")? It takes ``detect_language``'s clear signal when
+two words ("hai", "pagi kak", "makasih banyak")? It takes ``detect_language``'s clear signal when
 there is one, else a single uncontested marker word ("hai", "hello"), else lingua-language-detector
 (built for short text, restricted to Indonesian, Japanese and English, models preloaded once per
 process). It abstains (``None``) only when no word is left once names and acronyms are set aside

@@ -4,7 +4,7 @@ One contract for every channel: the user's interface language goes into message 
 ``language`` (:data:`HINT_KEY`): the browser language (web chat), Telegram's ``language_code``,
 a REST client's ``metadata.language``. Actions and NLU read that key alone. A client that sends
 none (REST) gets the most likely language of the message's own text as its hint instead, so a
-first message such as "hai" or "rumput laut" is answered in Indonesian: the session starts in the
+first message such as "hai" or "pagi kak" is answered in Indonesian: the session starts in the
 language of its first message's metadata, and within a conversation hints never override the
 conversation's language (``resolve_language``).
 """

@@ -6,8 +6,8 @@ Priority, highest first:
 3. the conversation's language so far (stickiness: "ok", "IFC?" and emoji change nothing);
 4. the channel's hint for a first message (Telegram's ``language_code``, the browser language);
 5. a first message's most likely language (reason ``"guessed"``, ``most_likely_language``): only
-   when there is no conversation language and no usable hint, so "hai", "kredit UMKM" or
-   "rumput laut" as a first message is answered in Indonesian although it gives no clear signal;
+   when there is no conversation language and no usable hint, so "hai", "pagi kak" or
+   "makasih banyak" as a first message is answered in Indonesian although it gives no clear signal;
    names, acronyms, emoji and coin-flip guesses give none ("SMRJ", "IFC?", "ok");
 6. the configured default (English).
 The NLU component calls it per message (without a conversation, so only 1–2 can fire there) and
