@@ -75,6 +75,9 @@ class Endpoint:
 
 #: Epochs per trained component of the stock bot in the smoke test (``--quick``).
 QUICK_STOCK_EPOCHS = 20
+#: Rasa's default config: what `rasa init` and a config without a pipeline train with.
+RASA_DEFAULT_CONFIG = (Path(rasa.__file__).parent / "engine" / "recipes" / "config_files"
+                       / "default_config.yml")
 
 
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Sizes]:
@@ -130,16 +133,24 @@ def build_stock(registry: ProcessRegistry, work: Path, env: dict[str, str],
 
 
 def quick_stock_config() -> str:
-    """Rasa's default config (what `rasa init` trains with), every ``epochs`` set to a few."""
-    default = Path(rasa.__file__).parent / "engine" / "recipes" / "config_files" / "default_config.yml"
-    text = default.read_text(encoding="utf-8")
-    # A fixed seed as well: at few epochs an unseeded training sometimes leaves the mood bot
-    # silent on "hi" (the smoke then waits for a first answer that never comes).
-    quick = re.sub(r"(?m)^(\s+)epochs:\s*\d+\s*$",
-                   rf"\g<1>epochs: {QUICK_STOCK_EPOCHS}\n\g<1>random_seed: 42", text)
-    if quick.count(f"epochs: {QUICK_STOCK_EPOCHS}") < 4:
-        raise RuntimeError(f"{default} no longer has the epochs this smoke cuts")
-    return quick
+    """Rasa's default config (what `rasa init` trains with), every ``epochs`` set to a few.
+
+    A fixed seed as well: at few epochs an unseeded training sometimes leaves the mood bot silent
+    on "hi" (the smoke then waits for a first answer that never comes)."""
+    return seeded_default_config(QUICK_STOCK_EPOCHS)
+
+
+def seeded_default_config(epochs: int | None = None) -> str:
+    """Rasa's default config with ``random_seed: 42`` beside each of its four ``epochs`` (a
+    repeatable training), and those set to ``epochs`` when given. Also used by
+    scripts/compare_default_pipeline.py."""
+    text = RASA_DEFAULT_CONFIG.read_text(encoding="utf-8")
+    seeded, count = re.subn(r"(?m)^(\s+)epochs:\s*(\d+)\s*$",
+                            lambda m: f"{m[1]}epochs: {epochs or m[2]}\n{m[1]}random_seed: 42", text)
+    if count < 4:
+        raise RuntimeError(f"{RASA_DEFAULT_CONFIG} no longer has the four trained components "
+                           "this expects")
+    return seeded
 
 
 def train_ours(registry: ProcessRegistry, work: Path, env: dict[str, str]) -> float:
