@@ -39,14 +39,14 @@ def find_type_mismatches(catalogue: Catalogue) -> list[TypeMismatch]:
     from bot.answering.question_types import asked_types  # bot.answering imports bot.facts
 
     question_types = list(catalogue.question_types)
-    found: dict[tuple[str, str], list[str]] = defaultdict(list)
-    declared = {}
+    mismatches = []
     for fact in catalogue.facts:
-        declared[fact.id] = tuple(fact.answers)
+        found: dict[str, list[str]] = defaultdict(list)
         for lang in fact.examples.dict():
             for text in fact.examples[lang]:
                 for asked in asked_types(text, question_types):
                     if not asked.satisfied(set(fact.answers)):
-                        found[(fact.id, asked.id)].append(text)
-    return [TypeMismatch(fact_id, asked, declared[fact_id], tuple(texts[:SAMPLES]), len(texts))
-            for (fact_id, asked), texts in sorted(found.items(), key=lambda item: -len(item[1]))]
+                        found[asked.id].append(text)
+        mismatches += [TypeMismatch(fact.id, asked, tuple(fact.answers), tuple(texts[:SAMPLES]),
+                                    len(texts)) for asked, texts in found.items()]
+    return sorted(mismatches, key=lambda mismatch: -mismatch.count)
