@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -15,8 +14,6 @@ from bot.language.hints import language_hint
 from bot.settings import settings
 
 LANGUAGE_SLOT = "language"
-#: At least one letter or digit: a message without one (emoji, punctuation) asks no question.
-_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 SESSION_METADATA_SLOT = "session_started_metadata"
 
 
@@ -31,11 +28,6 @@ def conversation_language(tracker: Tracker) -> str:
     hint = language_hint(tracker.get_slot(SESSION_METADATA_SLOT)) or language_hint(
         (tracker.latest_message or {}).get("metadata"))
     return resolve_language("", current=tracker.get_slot(LANGUAGE_SLOT), hint=hint).language
-
-
-def has_word(text: str) -> bool:
-    """Whether ``text`` has a letter or digit, i.e. could be a question at all."""
-    return bool(_HAS_WORD.search(text))
 
 
 def decision(tracker: Tracker) -> Decision:

@@ -17,11 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.answer_fact import send_decision
-from actions.conversation import conversation_language, decision, has_word
+from actions.conversation import conversation_language, decision
 from actions.menu import show_menu
 from actions.outcome import ERROR, FALLBACK, report_turn
 from bot.facts import StoreNotBuiltError
 from bot.facts.schema import OUT_OF_SCOPE_INTENT
+from bot.language.segmentation import has_word
 
 
 class ActionDontKnow(Action):

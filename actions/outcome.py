@@ -15,10 +15,11 @@ import logging
 
 from rasa_sdk import Tracker
 
-from actions.conversation import conversation_language, has_word
+from actions.conversation import conversation_language
 from bot import review
 from bot.answering import Decision
 from bot.answering.decision import fact_ranking
+from bot.language.segmentation import has_word
 from bot.metrics import ANSWERED, ERROR, FALLBACK, SOURCES_DONT_SAY, count_turn
 from bot.settings import settings
 

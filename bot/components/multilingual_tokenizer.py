@@ -8,7 +8,6 @@ behaviour unchanged, so Indonesian and English train exactly as in a stock pipel
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext
@@ -19,9 +18,7 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language.segmentation import has_japanese, morphemes
-
-_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
+from bot.language.segmentation import has_japanese, has_word, morphemes
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -53,7 +50,7 @@ class MultilingualTokenizer(WhitespaceTokenizer):
         tokens = [
             Token(m.surface, m.start, m.end, lemma=m.lemma)
             for m in morphemes(text)
-            if _HAS_WORD.search(m.surface)
+            if has_word(m.surface)
         ]
         if not tokens:
             tokens = [Token(text, 0)]

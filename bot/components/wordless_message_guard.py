@@ -8,7 +8,6 @@ replies politely (in the conversation's language) with the topics the bot knows.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,7 +24,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
+from bot.language.segmentation import has_word
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -44,7 +43,7 @@ class WordlessMessageGuard(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if _HAS_WORD.search(message.get(TEXT) or ""):
+            if has_word(message.get(TEXT) or ""):
                 continue
             fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
                         PREDICTED_CONFIDENCE_KEY: 1.0}

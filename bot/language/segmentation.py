@@ -15,6 +15,7 @@ import fugashi
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _LATIN_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+_HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 # Parts of speech (UniDic) that carry content; particles, auxiliaries and symbols do not.
 _CONTENT_POS = {"名詞", "固有名詞", "動詞", "形容詞", "形状詞", "接頭辞", "接尾辞"}
 _COMPOUND_POS = {"名詞", "接頭辞", "接尾辞"}
@@ -27,6 +28,12 @@ class Morpheme:
     pos: str
     start: int
     end: int
+
+
+def has_word(text: str) -> bool:
+    """Whether ``text`` has a letter or digit (in any script), i.e. could be a question at all;
+    emoji, punctuation and symbols alone are not."""
+    return bool(_HAS_WORD.search(text))
 
 
 def has_japanese(text: str) -> bool:
