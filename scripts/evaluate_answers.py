@@ -99,10 +99,11 @@ def main() -> int:
     threshold = settings().bot_answer_min_confidence if args.threshold is None else args.threshold
     store = _store()
     cases = asyncio.run(_parse_all(Path(args.model), _cases()))
-    lines = _report(cases, store, threshold)
-    targets = _within(cases, store, threshold, TARGET_MISLEADING, TARGET_RECALL, TARGET_LANGUAGE)
-    floors = _within(cases, store, threshold, args.max_misleading, args.min_recall,
-                     args.min_language, RECALL_FLOORS)
+    rates, languages = _rates(cases, store, threshold), _reply_language(cases)
+    lines = _report(cases, store, threshold, rates, languages)
+    targets = _within(rates, languages, TARGET_MISLEADING, TARGET_RECALL, TARGET_LANGUAGE)
+    floors = _within(rates, languages, args.max_misleading, args.min_recall, args.min_language,
+                     RECALL_FLOORS)
     lines[4:4] = [f"Issue targets (misleading ≤ 2 %, recall ≥ 97 %, reply language 100 %, each "
                   f"language): **{'met' if targets else 'not met yet'}**. Regression floors "
                   f"(misleading ≤ {args.max_misleading:.0%}, recall ≥ {args.min_recall:.0%}{_own_floors()}, "
@@ -205,12 +206,13 @@ def _reply_language(cases: list[Case]) -> dict[str, float]:
     return {lang: sum(v) / len(v) for lang, v in right.items()}
 
 
-def _report(cases: list[Case], store: FactsStore, threshold: float) -> list[str]:
-    rates = _rates(cases, store, threshold)
+def _report(cases: list[Case], store: FactsStore, threshold: float,
+            rates: dict[tuple[str, str], float], languages: dict[str, float]) -> list[str]:
+    """The summary; ``rates`` and ``languages`` are those at ``threshold`` (``_rates``,
+    ``_reply_language``)."""
     counts: dict[tuple[str, str], int] = {}
     for case in cases:
         counts[(case.lang, case.kind)] = counts.get((case.lang, case.kind), 0) + 1
-    languages = _reply_language(cases)
     lines = [
         "# Answer precision on held-out questions", "",
         "Written by `scripts/evaluate_answers.py` (tests/adversarial/*.yml, never trained on; "
@@ -301,13 +303,11 @@ def _own_floors() -> str:
     return "".join(f"; {v}: ≥ {f:.0%}" for v, f in RECALL_FLOORS.items() if v in BLIND_SETS)
 
 
-def _within(cases: list[Case], store: FactsStore, threshold: float, max_misleading: float,
-            min_recall: float, min_language: float,
+def _within(rates: dict[tuple[str, str], float], languages: dict[str, float],
+            max_misleading: float, min_recall: float, min_language: float,
             recall_floors: dict[str, float] | None = None) -> bool:
     """Whether every language of every set is within the limits; ``recall_floors`` lowers the
     recall limit for the blind sets it names (the regression floors, never the targets)."""
-    rates = _rates(cases, store, threshold)
-    languages = _reply_language(cases)
     ok = True
     for lang in LANGUAGES:
         # the tuned-on set and each blind set, each language

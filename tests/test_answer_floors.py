@@ -16,25 +16,20 @@ sys.modules["evaluate_answers"] = evaluate_answers  # its dataclasses look their
 _spec.loader.exec_module(evaluate_answers)
 
 
-@pytest.fixture
-def measured(monkeypatch: pytest.MonkeyPatch):
-    """Every set at 10 % misleading and 90 % recall, except v3's answerable questions at 70 %."""
-    def rates(*_args, **_kwargs) -> dict[tuple[str, str], float]:
-        result = {}
-        for lang in evaluate_answers.LANGUAGES:
-            for kind in ("", "blindv1_", "blindv3_"):
-                result[(lang, f"{kind}unanswerable")] = 0.9
-                result[(lang, f"{kind}answerable")] = 0.7 if kind == "blindv3_" else 0.9
-        return result
+#: Every set at 10 % misleading and 90 % recall, except v3's answerable questions at 70 %.
+RATES = {(lang, f"{kind}{what}"): 0.7 if (kind, what) == ("blindv3_", "answerable") else 0.9
+         for lang in evaluate_answers.LANGUAGES for kind in ("", "blindv1_", "blindv3_")
+         for what in ("unanswerable", "answerable")}
+LANGUAGES = {lang: 1.0 for lang in evaluate_answers.LANGUAGES}
 
+
+@pytest.fixture
+def measured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(evaluate_answers, "BLIND_SETS", ("v1", "v3"))
-    monkeypatch.setattr(evaluate_answers, "_rates", rates)
-    monkeypatch.setattr(evaluate_answers, "_reply_language",
-                        lambda _cases: {lang: 1.0 for lang in evaluate_answers.LANGUAGES})
 
 
 def _within(min_recall: float, floors: dict[str, float] | None) -> bool:
-    return evaluate_answers._within([], None, 0.3, 0.25, min_recall, 0.9, floors)
+    return evaluate_answers._within(RATES, LANGUAGES, 0.25, min_recall, 0.9, floors)
 
 
 def test_a_sets_own_floor_applies_to_that_set_only(measured: None) -> None:
