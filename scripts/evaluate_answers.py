@@ -17,9 +17,10 @@ their figures are optimistic. ``tests/adversarial/blind/v<N>/<lang>.yml`` are th
 article and the list of facts only (not the training data, the question types or the sets above),
 each after the tuning of its time; they are reported separately, their wrong replies are never
 printed, and they must not be used to tune anything. v1 was written on 2026-11-28 and its
-per-category counts were read once (docs/evaluation.md); v2 on 2026-11-29 and v3 in the session after
-(its labels checked by a second helper that saw neither the bot's replies nor the training data),
-each first scored on the model it was written against, before any change that followed.
+per-category counts were read once (docs/evaluation.md); v2 on 2026-11-29, v3 in the session after
+and v4 on 2026-12-07 (the labels of v3 and v4 checked by a second helper that saw neither the
+bot's replies nor the training data), each first scored on the model it was written against,
+before any change that followed.
 
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
@@ -69,8 +70,8 @@ TARGET_RECALL = 0.97
 TARGET_LANGUAGE = 1.0
 #: Blind sets whose answerable recall was first measured under ``--min-recall``: their own, lower
 #: regression floor (docs/evaluation.md, "Regression floors"). v3's English answerable questions
-#: were at 70-74 % with the model it was written against.
-RECALL_FLOORS = {"v3": 0.65}
+#: were at 70-74 % with the model it was written against; v4's Japanese ones at 80 %.
+RECALL_FLOORS = {"v3": 0.65, "v4": 0.75}
 
 
 @dataclass
