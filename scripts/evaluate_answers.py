@@ -25,7 +25,8 @@ before any change that followed.
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
 questions that must get no fact), a sweep of the confidence threshold and the effect of each
-signal (question types off, out-of-scope class ignored). Writes ``reports/answers/summary.md``.
+signal (question types off, out-of-scope class ignored, named-entity check off). Writes
+``reports/answers/summary.md``.
 
 The issue's targets are printed as met or not met. The exit code guards against regressions: it is
 1 when a language falls below the floors (``--max-misleading``, ``--min-recall``,
@@ -285,8 +286,12 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
             parse = {**parse, "intent": {"name": names[0], "confidence": 1.0}}
         return decide(parse, store, **kwargs)
 
+    def without_mentions(parse: dict, store: FactsStore, **kwargs: float) -> Decision:
+        return decide(parse, store, check_mentions=False, **kwargs)
+
     return [("all signals", decide), ("without question types", without_question_types),
-            ("without the out-of-scope class", ignoring_out_of_scope)]
+            ("without the out-of-scope class", ignoring_out_of_scope),
+            ("without the named-entity check", without_mentions)]
 
 
 def _blind_cells(rates: dict[tuple[str, str], float]) -> str:

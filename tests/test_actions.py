@@ -112,6 +112,22 @@ async def test_low_confidence_states_nothing_and_offers_the_closest(store, dispa
     assert titles[0] == store.get("pepper_export_japan").question["id"]
 
 
+@pytest.mark.parametrize("lang", ["id", "ja", "en"])
+async def test_a_fact_that_never_mentions_the_named_entity_is_not_its_answer(
+        store, dispatcher, domain, tracker_for, lang):
+    """The selector is sure of the meeting fact, but the question is about IFC, which that fact
+    never mentions: IFC's card is offered, nothing is stated."""
+    assert "ifc" not in store.mentioned_entities(["meeting_participants"])
+    tracker = tracker_for("IFC?", intent="ask_fact", language=lang,
+                          entities=[_entity("organisation", "IFC")],
+                          facts=[("meeting_participants", 0.9)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    assert "utter_fact_answer" not in _responses(dispatcher)
+    offers = next(m for m in dispatcher.messages if m["response"] == "utter_closest_facts")
+    payloads = [b["payload"] for b in offers["buttons"]]
+    assert '"fact":"org_ifc"' in payloads[0] and '"fact":"meeting_participants"' in " ".join(payloads)
+
+
 @pytest.mark.parametrize(
     ("text", "lang", "entities", "expected"),
     [

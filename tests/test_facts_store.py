@@ -228,6 +228,14 @@ def test_entity_card_is_the_profile_or_the_facts_about_it(store):
     assert store.entity_card("Godzilla") == []
 
 
+def test_mentions_are_read_from_every_language_and_alias(store):
+    # cooperation_since_1978 lists no entity; its statement says "Teten", an alias.
+    assert store.mentioned_entities(["cooperation_since_1978"]) == {"teten masduki"}
+    assert {"meti", "nagamine makoto"} <= store.mentioned_entities(["meeting_participants"])
+    assert "ifc" not in store.mentioned_entities(["meeting_participants"])
+    assert store.mentioned_entities([]) == set() == store.mentioned_entities(["no_such_fact"])
+
+
 def test_lists_round_trip(store, catalogue):
     assert store.menu() == list(catalogue.menu)
     assert store.question_types() == list(catalogue.question_types)

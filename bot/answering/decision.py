@@ -9,7 +9,10 @@ Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions 
    confidence (below ``BOT_ANSWER_MIN_CONFIDENCE`` nothing is stated);
 3. the question types asked (``question_types.yml``: an amount, a date, a future event, a contact,
    a person not named ...) against the ``answers`` the chosen facts declare: a fact that does not
-   give what was asked is offered as a button, never stated as the answer.
+   give what was asked is offered as a button, never stated as the answer;
+4. the organisations, people and commodities the question names against those the chosen facts
+   mention (in any language and alias, statement or example questions: ``mentioned_entities``): a
+   question about IFC's role is not answered with a fact that never mentions IFC.
 
 Facts named by a button payload (the ``fact`` entity) are answered as asked.
 """
@@ -65,11 +68,12 @@ class Decision:
 
 
 def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
-           max_facts: int = 3, question_types: list[QuestionType] | None = None) -> Decision:
+           max_facts: int = 3, question_types: list[QuestionType] | None = None,
+           check_mentions: bool = True) -> Decision:
     """The decision for one message, from its NLU parse (Rasa's ``latest_message``).
 
-    ``question_types`` defaults to the store's; the evaluation passes ``[]`` to measure what they
-    add.
+    ``question_types`` defaults to the store's; the evaluation passes ``[]``, and
+    ``check_mentions=False``, to measure what each signal adds.
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
@@ -95,7 +99,8 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         facts = store.answer(label)
         given = {answer for fact in facts for answer in fact.answers}
         missing = tuple(q for q in asked if not q.satisfied(given))
-        if facts and not missing and confidence >= min_confidence:
+        unmentioned = check_mentions and _unmentioned(subjects, facts, store)
+        if facts and not missing and not unmentioned and confidence >= min_confidence:
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store)), label=label,
@@ -138,6 +143,14 @@ def _related(facts: list[Fact], store: FactsStore) -> list[Answerable]:
     shown = {f.id for f in facts}
     ids = dict.fromkeys(other for fact in facts for other in fact.related if other not in shown)
     return store.items(list(ids))
+
+
+def _unmentioned(subjects: list[str], facts: list[Fact], store: FactsStore) -> bool:
+    """True when the question names an entity that none of ``facts`` mentions."""
+    if not subjects:
+        return False
+    mentioned = store.mentioned_entities([fact.id for fact in facts])
+    return any(subject.casefold() not in mentioned for subject in subjects)
 
 
 def _offers(ranking: list[tuple[str, float]], subjects: list[str],

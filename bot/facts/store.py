@@ -71,6 +71,13 @@ entities_table = Table(
     Column("fact_id", String(64), nullable=False, index=True),
     Column("entity", String(128), nullable=False, index=True),
 )
+#: Which named entities each fact mentions anywhere in its documents (statement, question,
+#: keywords, examples, entities, name; any language, any alias), derived at build time.
+mentions_table = Table(
+    "fact_mentions", _metadata,
+    Column("fact_id", String(64), nullable=False, index=True),
+    Column("entity", String(128), nullable=False),
+)
 named_entities_table = Table(
     "entities", _metadata,
     Column("name", String(128), primary_key=True),
@@ -208,13 +215,17 @@ class FactsStore:
         built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.engine.begin() as conn:
             self._create_schema(conn)
-            for table in (entities_table, documents_table, lists_table, facts_table, groups_table,
-                          named_entities_table, meta_table):
+            for table in (entities_table, mentions_table, documents_table, lists_table, facts_table,
+                          groups_table, named_entities_table, meta_table):
                 conn.execute(delete(table))
             if self.is_sqlite:
                 conn.execute(text(f"DELETE FROM {_FTS_TABLE}"))
             for position, fact in enumerate(catalogue.facts):
                 self._insert_fact(conn, position, fact)
+            rows = [{"fact_id": fact.id, "entity": entity}
+                    for fact in catalogue.facts for entity in _mentioned(fact, catalogue.entities)]
+            if rows:
+                conn.execute(insert(mentions_table), rows)
             rows = [{"id": g.id, "position": i, "data": g.json()}
                     for i, g in enumerate(catalogue.groups)]
             if rows:
@@ -324,6 +335,15 @@ class FactsStore:
             rows = conn.execute(select(named_entities_table.c.data)
                                 .order_by(named_entities_table.c.position))
             return [Entity.parse_raw(row.data) for row in rows]
+
+    def mentioned_entities(self, fact_ids: list[str]) -> set[str]:
+        """The (case-folded) names of the entities that any of these facts mentions."""
+        if not fact_ids:
+            return set()
+        with self._read() as conn:
+            rows = conn.execute(select(mentions_table.c.entity)
+                                .where(mentions_table.c.fact_id.in_(fact_ids))).all()
+        return {row.entity for row in rows}
 
     def entity_card(self, name: str) -> list[Fact]:
         """What to say about one named entity: its profile fact, else the facts about it."""
@@ -448,6 +468,13 @@ def _is_cjk(word: str) -> bool:
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _mentioned(fact: Fact, entities: list[Entity]) -> list[str]:
+    """The entities whose name or an alias appears in one of the fact's documents."""
+    documents = [_document(fact, lang) for lang in LANGUAGES]
+    return [entity.name.casefold() for entity in entities
+            if any(normalise(form) in document for form in entity.forms() for document in documents)]
 
 
 def _document(fact: Fact, lang: str) -> str:
