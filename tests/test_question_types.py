@@ -43,6 +43,18 @@ def test_the_shipped_cues_read_organisation_questions_with_words_between(catalog
     assert "organisation" not in [q.id for q in asked_types("smesco itu lembaga apa", types)]
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("Which survey puts Indonesia sixth for startups?", "source"),
+    ("peringkat 6 itu menurut data siapa", "source"),
+    ("世界6位の出典は？", "source"),
+    ("Was the ambassador also present?", "companions"),
+    ("会談に同席したのは誰？", "companions"),
+    ("東京SMEセンターの所長は？", "person"),
+])
+def test_the_shipped_cues_read_sources_companions_and_offices(catalogue, text, asked):
+    assert asked in [q.id for q in asked_types(text, list(catalogue.question_types))]
+
+
 def test_validate_names_examples_that_ask_for_what_their_fact_does_not_give(catalogue):
     facts = list(catalogue.facts)
     credit = next(f for f in facts if f.id == "credit_ratio_30")
