@@ -20,7 +20,8 @@ printed, and they must not be used to tune anything. v1 was written on 2026-11-2
 per-category counts were read once (docs/evaluation.md); v2 on 2026-11-29, v3 in the session after
 and v4 on 2026-12-07 (the labels of v3 and v4 checked by a second helper that saw neither the
 bot's replies nor the training data), each first scored on the model it was written against,
-before any change that followed.
+before any change that followed. v3's wrong replies were read on 2026-12-07 (``READ_SINCE``): it
+is reported as read, and blind no longer.
 
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
@@ -73,6 +74,9 @@ TARGET_LANGUAGE = 1.0
 #: regression floor (docs/evaluation.md, "Regression floors"). v3's English answerable questions
 #: were at 70-74 % with the model it was written against; v4's Japanese ones at 80 %.
 RECALL_FLOORS = {"v3": 0.65, "v4": 0.75}
+#: Blind sets whose wrong replies were later read to find signals and cues, and the day: tuned on
+#: since, so no longer blind; kept (and marked in the report) so their figures stay comparable.
+READ_SINCE = {"v3": "2026-12-07"}
 
 
 @dataclass
@@ -231,17 +235,19 @@ def _report(cases: list[Case], store: FactsStore, threshold: float,
             f"{counts.get((lang, 'names'), 0)} | {rates.get((lang, 'names'), 0):.1%} | "
             f"{counts.get((lang, 'heldout'), 0)} | {rates.get((lang, 'heldout'), 0):.1%} | "
             f"{languages.get(lang, 0):.1%} |")
-    lines += ["", "## Blind sets (tests/adversarial/blind: never used to tune anything)", "",
+    lines += ["", "## Blind sets (tests/adversarial/blind)", "",
               "Written from the article and the list of facts only, without seeing the training "
               "data, the question types or the sets above, each after the decision code was last "
-              "tuned.", "",
+              "tuned. A set marked *read* had its wrong replies read on that day to find signals "
+              "and cues: it has been tuned on since and is blind no longer.", "",
               "| set | language | unanswerable | misleading (≤ 2 %) | answerable | recall (≥ 97 %) |",
               "|---|---|---|---|---|---|"]
     for version in BLIND_SETS:
         kind = f"blind{version}_"
         for lang in LANGUAGES:
             lines.append(
-                f"| {version} | {lang} | {counts.get((lang, kind + 'unanswerable'), 0)} | "
+                f"| {_set_name(version)} | {lang} | "
+                f"{counts.get((lang, kind + 'unanswerable'), 0)} | "
                 f"{1 - rates.get((lang, kind + 'unanswerable'), 1):.1%} | "
                 f"{counts.get((lang, kind + 'answerable'), 0)} | "
                 f"{rates.get((lang, kind + 'answerable'), 0):.1%} |")
@@ -297,6 +303,10 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
 def _blind_cells(rates: dict[tuple[str, str], float]) -> str:
     return "".join(f" {_mean(rates, f'blind{v}_unanswerable', invert=True):.1%} | "
                    f"{_mean(rates, f'blind{v}_answerable'):.1%} |" for v in BLIND_SETS)
+
+
+def _set_name(version: str) -> str:
+    return f"{version} (*read* {READ_SINCE[version]})" if version in READ_SINCE else version
 
 
 def _mean(rates: dict[tuple[str, str], float], kind: str, invert: bool = False) -> float:
