@@ -233,6 +233,9 @@ def test_mentions_are_read_from_every_language_and_alias(store):
     assert store.mentioned_entities(["cooperation_since_1978"]) == {"teten masduki"}
     assert {"meti", "nagamine makoto"} <= store.mentioned_entities(["meeting_participants"])
     assert "ifc" not in store.mentioned_entities(["meeting_participants"])
+    # Latin-script aliases stand as words: Teten's "MenKopUKM" is not inside the ministry's
+    # "KemenKopUKM", the only form internship_scholarship has.
+    assert store.mentioned_entities(["internship_scholarship"]) == {"kemenkopukm"}
     assert store.mentioned_entities([]) == set() == store.mentioned_entities(["no_such_fact"])
 
 

@@ -14,8 +14,8 @@ import unicodedata
 from functools import lru_cache
 
 from bot.facts.schema import QuestionType
+from bot.language.matching import bounded
 
-_LATIN_EDGE = "0-9a-z\u00c0-\u024f"
 #: What a ``*`` between two Latin-script words may stand for: none, one or two words.
 _LATIN_GAP = r"\s+(?:\S+\s+){0,2}"
 #: What a ``*`` in a Japanese cue may stand for: up to eight characters, no sentence break.
@@ -40,7 +40,5 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
                       reverse=True):
         body = re.escape(cue).replace(r"\ ", r"\s+")
         body = body.replace(r"\s+\*\s+", _LATIN_GAP).replace(r"\*", _JAPANESE_GAP)
-        before = f"(?<![{_LATIN_EDGE}])" if re.match(f"[{_LATIN_EDGE}]", cue) else ""
-        after = f"(?![{_LATIN_EDGE}])" if re.search(f"[{_LATIN_EDGE}]$", cue) else ""
-        parts.append(before + body + after)
+        parts.append(bounded(body, cue))
     return re.compile("|".join(parts) or r"(?!x)x")

@@ -23,20 +23,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.language.matching import alias_pattern
+
 _ALIASES_FILE = "lookup_aliases.json"
 
 
-#: Letters and digits of Latin script. A Latin alias must not touch one of these, but may touch
-#: kana or kanji: "SMRJとは" names SMRJ, "smrjx" does not.
-_LATIN = "0-9A-Za-z\u00c0-\u024f"
-
-
-def alias_pattern(alias: str) -> str:
-    """Regex for one alias: Latin-script boundaries on the sides that are Latin letters or digits."""
-    body = re.escape(alias)
-    before = f"(?<![{_LATIN}])" if re.match(f"[{_LATIN}]", alias) else ""
-    after = f"(?![{_LATIN}])" if re.search(f"[{_LATIN}]$", alias) else ""
-    return before + body + after
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)

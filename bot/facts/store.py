@@ -49,6 +49,7 @@ from bot.facts.schema import (
     SourceDocument,
 )
 from bot.language.lexicon import is_stopword
+from bot.language.matching import alias_pattern
 from bot.language.segmentation import content_words
 from bot.settings import LANGUAGES, PROJECT_ROOT, settings
 
@@ -220,12 +221,9 @@ class FactsStore:
                 conn.execute(delete(table))
             if self.is_sqlite:
                 conn.execute(text(f"DELETE FROM {_FTS_TABLE}"))
+            names = _name_patterns(catalogue.entities)
             for position, fact in enumerate(catalogue.facts):
-                self._insert_fact(conn, position, fact)
-            rows = [{"fact_id": fact.id, "entity": entity}
-                    for fact in catalogue.facts for entity in _mentioned(fact, catalogue.entities)]
-            if rows:
-                conn.execute(insert(mentions_table), rows)
+                self._insert_fact(conn, position, fact, names)
             rows = [{"id": g.id, "position": i, "data": g.json()}
                     for i, g in enumerate(catalogue.groups)]
             if rows:
@@ -256,7 +254,8 @@ class FactsStore:
                 "USING fts5(fact_id UNINDEXED, lang UNINDEXED, body, tokenize='trigram')"
             ))
 
-    def _insert_fact(self, conn: Connection, position: int, fact: Fact) -> None:
+    def _insert_fact(self, conn: Connection, position: int, fact: Fact,
+                     names: dict[str, re.Pattern[str]]) -> None:
         conn.execute(insert(facts_table).values(
             id=fact.id, position=position, topic=fact.topic, data=fact.json()))
         if fact.entities:
@@ -265,6 +264,10 @@ class FactsStore:
         documents = [{"fact_id": fact.id, "lang": lang, "body": _document(fact, lang)}
                      for lang in LANGUAGES]
         conn.execute(insert(documents_table), documents)
+        mentioned = [{"fact_id": fact.id, "entity": name} for name, pattern in names.items()
+                     if any(pattern.search(document["body"]) for document in documents)]
+        if mentioned:
+            conn.execute(insert(mentions_table), mentioned)
         if self.is_sqlite:
             conn.execute(text(f"INSERT INTO {_FTS_TABLE} (fact_id, lang, body) "
                               "VALUES (:fact_id, :lang, :body)"), documents)
@@ -470,11 +473,12 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _mentioned(fact: Fact, entities: list[Entity]) -> list[str]:
-    """The entities whose name or an alias appears in one of the fact's documents."""
-    documents = [_document(fact, lang) for lang in LANGUAGES]
-    return [entity.name.casefold() for entity in entities
-            if any(normalise(form) in document for form in entity.forms() for document in documents)]
+def _name_patterns(entities: list[Entity]) -> dict[str, re.Pattern[str]]:
+    """For each entity (case-folded name), a pattern for its name and aliases in a normalised
+    document, by the rule the NLU's entity extractor uses (``alias_pattern``)."""
+    return {entity.name.casefold(): re.compile("|".join(
+                alias_pattern(normalise(form)) for form in entity.forms()))
+            for entity in entities}
 
 
 def _document(fact: Fact, lang: str) -> str:
