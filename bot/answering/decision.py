@@ -99,8 +99,8 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         facts = store.answer(label)
         given = {answer for fact in facts for answer in fact.answers}
         missing = tuple(q for q in asked if not q.satisfied(given))
-        unmentioned = check_mentions and _unmentioned(subjects, facts, store)
-        if facts and not missing and not unmentioned and confidence >= min_confidence:
+        if (facts and not missing and confidence >= min_confidence
+                and not (check_mentions and _unmentioned(subjects, facts, store))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store)), label=label,
