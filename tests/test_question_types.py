@@ -55,6 +55,19 @@ def test_the_shipped_cues_read_sources_companions_and_offices(catalogue, text, a
     assert asked in [q.id for q in asked_types(text, list(catalogue.question_types))]
 
 
+@pytest.mark.parametrize(("text", "scheduled"), [
+    ("Is a follow-up meeting planned for next year?", True),
+    ("次回の会合はいつ？", True),
+    ("kapan pertemuan berikutnya", True),
+    ("What is the next step?", False),          # the follow-up plan answers this
+    ("apa langkah selanjutnya", False),
+    ("今後の協力はどうなる？", False),
+])
+def test_a_date_still_to_come_is_asked_apart_from_plans(catalogue, text, scheduled):
+    asked = [q.id for q in asked_types(text, list(catalogue.question_types))]
+    assert ("schedule" in asked) is scheduled, asked
+
+
 def test_validate_names_examples_that_ask_for_what_their_fact_does_not_give(catalogue):
     facts = list(catalogue.facts)
     credit = next(f for f in facts if f.id == "credit_ratio_30")

@@ -21,7 +21,7 @@ TOPICS: tuple[str, ...] = ("program", "policy", "organisation", "person", "event
 ANSWER_TYPES: tuple[str, ...] = (
     "definition", "person", "organisation", "place", "date", "amount", "percentage", "count",
     "ranking", "list", "reason", "plan", "contact", "procedure", "rate", "day", "name", "outcome",
-    "biography", "companions", "quantity", "source",
+    "biography", "companions", "quantity", "source", "schedule",
 )
 ENTITY_TYPES: tuple[str, ...] = ("organisation", "person", "commodity")
 #: Entity that names one fact or group in a follow-up payload.
