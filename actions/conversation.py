@@ -34,6 +34,8 @@ def decision(tracker: Tracker) -> Decision:
     """What the facts say about the latest message (bot.answering.decide)."""
     return decide(tracker.latest_message or {}, store(),
                   min_confidence=settings().bot_answer_min_confidence,
+                  min_search_confidence=settings().bot_answer_min_search_confidence,
+                  lang=conversation_language(tracker),
                   max_facts=settings().bot_max_facts_per_answer)
 
 

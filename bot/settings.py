@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     bot_answer_min_confidence: float = Field(0.3, ge=0, le=1, description=(
         "Below this confidence of the fact selector (Rasa's ResponseSelector) no fact is stated as the\n"
         "answer; the closest facts are offered as buttons instead (docs/evaluation.md)."))
+    bot_answer_min_search_confidence: float = Field(0.2, ge=0, le=1, description=(
+        "Down to this confidence, a fact below BOT_ANSWER_MIN_CONFIDENCE is still stated when the facts\n"
+        "store's full-text search finds the same fact first for the question (docs/evaluation.md). Set\n"
+        "it to BOT_ANSWER_MIN_CONFIDENCE to turn this second opinion off."))
 
     # --- unanswered questions (operators' review) ---------------------------------------------
     review_db_url: str = Field(f"sqlite:///{PROJECT_ROOT / 'var' / 'review.db'}", description=(

@@ -47,6 +47,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -191,12 +192,21 @@ def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
 
 def _rates(cases: list[Case], store: FactsStore, threshold: float,
            decide_with: Callable[..., Decision] | None = None) -> dict[tuple[str, str], float]:
-    decide_with = decide_with or decide
     results: dict[tuple[str, str], list[bool]] = {}
     for case in cases:
-        decision = decide_with(case.parse, store, min_confidence=threshold)
+        decision = _decide(case, store, threshold, decide_with)
         results.setdefault((case.lang, case.kind), []).append(_outcome(case, decision, store))
     return {key: sum(values) / len(values) for key, values in results.items()}
+
+
+def _decide(case: Case, store: FactsStore, threshold: float,
+            decide_with: Callable[..., Decision] | None = None) -> Decision:
+    """The decision as the action makes it, in the case's language (the conversation's language
+    in a chat), with the search's second opinion from BOT_ANSWER_MIN_SEARCH_CONFIDENCE up to
+    ``threshold``."""
+    search_floor = min(settings().bot_answer_min_search_confidence, threshold)
+    return (decide_with or decide)(case.parse, store, min_confidence=threshold, lang=case.lang,
+                                   min_search_confidence=search_floor)
 
 
 def _reply_language(cases: list[Case]) -> dict[str, float]:
@@ -271,7 +281,7 @@ def _report(cases: list[Case], store: FactsStore, threshold: float,
               "The blind sets' wrong replies are left out on purpose: reading them would make them "
               "more sets to tune on.", ""]
     for case in cases:
-        decision = decide(case.parse, store, min_confidence=threshold)
+        decision = _decide(case, store, threshold)
         if not case.kind.startswith("blind") and not _outcome(case, decision, store):
             intent = (case.parse.get("intent") or {}).get("name")
             lines.append(f"- [{case.lang}/{case.kind}] “{case.text}” → {decision.kind} "
@@ -282,22 +292,26 @@ def _report(cases: list[Case], store: FactsStore, threshold: float,
 
 
 def _variants() -> list[tuple[str, Callable[..., Decision]]]:
-    def without_question_types(parse: dict, store: FactsStore, **kwargs: float) -> Decision:
+    def without_question_types(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, question_types=[], **kwargs)
 
-    def ignoring_out_of_scope(parse: dict, store: FactsStore, **kwargs: float) -> Decision:
+    def ignoring_out_of_scope(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         ranking = parse.get("intent_ranking") or []
         names = [r.get("name") for r in ranking if r.get("name") not in ("out_of_scope",)]
         if (parse.get("intent") or {}).get("name") == "out_of_scope" and names:
             parse = {**parse, "intent": {"name": names[0], "confidence": 1.0}}
         return decide(parse, store, **kwargs)
 
-    def without_mentions(parse: dict, store: FactsStore, **kwargs: float) -> Decision:
+    def without_mentions(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, check_mentions=False, **kwargs)
+
+    def without_search(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
+        return decide(parse, store, **{**kwargs, "min_search_confidence": None})
 
     return [("all signals", decide), ("without question types", without_question_types),
             ("without the out-of-scope class", ignoring_out_of_scope),
-            ("without the named-entity check", without_mentions)]
+            ("without the named-entity check", without_mentions),
+            ("without the search's second opinion", without_search)]
 
 
 def _blind_cells(rates: dict[tuple[str, str], float]) -> str:

@@ -105,11 +105,30 @@ async def test_contact_question_offers_the_official_website_labelled_as_not_from
 async def test_low_confidence_states_nothing_and_offers_the_closest(store, dispatcher, domain,
                                                                    tracker_for):
     tracker = tracker_for("apa kabar lada?", intent="ask_fact", language="id",
-                          facts=[("pepper_export_japan", 0.2), ("commodity_downstreaming", 0.1)])
+                          facts=[("pepper_export_japan", 0.15), ("commodity_downstreaming", 0.1)])
     await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert _responses(dispatcher) == ["utter_sources_dont_answer", "utter_closest_facts"]
     titles = [b["title"] for b in dispatcher.messages[1]["buttons"]]
     assert titles[0] == store.get("pepper_export_japan").question["id"]
+
+
+@pytest.mark.parametrize(("text", "lang", "label", "stated"), [
+    # The search finds the pepper fact first: it seconds the unsure selector.
+    ("berapa ton lada babel yang diekspor ke jepang", "id", "pepper_export_japan", True),
+    ("バンカ・ブリトゥン州のコショウ輸出", "ja", "pepper_export_japan", True),
+    # The search finds the pepper fact, the selector leans to another one: nothing is stated.
+    ("berapa ton lada babel yang diekspor ke jepang", "id", "commodity_downstreaming", False),
+    # Nothing of the question is in the fact: no second opinion.
+    ("what's up with the weather", "en", "pepper_export_japan", False),
+])
+async def test_below_the_threshold_the_search_can_second_the_selector(
+        store, dispatcher, domain, tracker_for, text, lang, label, stated):
+    hits = store.search(text, lang, limit=1)
+    assert (bool(hits) and hits[0].fact.id == label) is stated
+    tracker = tracker_for(text, intent="ask_fact", language=lang, facts=[(label, 0.25)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    answered = [m["statement"] for m in dispatcher.messages if m["response"] == "utter_fact_answer"]
+    assert answered == ([store.get(label).statement[lang]] if stated else [])
 
 
 @pytest.mark.parametrize("lang", ["id", "ja", "en"])

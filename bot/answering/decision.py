@@ -12,7 +12,11 @@ Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions 
    give what was asked is offered as a button, never stated as the answer;
 4. the organisations, people and commodities the question names against those the chosen facts
    mention (in any language and alias, statement or example questions: ``mentioned_entities``): a
-   question about IFC's role is not answered with a fact that never mentions IFC.
+   question about IFC's role is not answered with a fact that never mentions IFC;
+5. a second opinion below the threshold: down to ``BOT_ANSWER_MIN_SEARCH_CONFIDENCE``, the
+   selector's fact is still stated when the facts store's full-text search finds that same fact
+   first for the question, with most of its content words (``FactsStore.search``). Two unlike
+   signals agreeing make a lower threshold safe where either alone is not.
 
 Facts named by a button payload (the ``fact`` entity) are answered as asked.
 """
@@ -41,6 +45,9 @@ SUBJECT_ENTITIES = ("organisation", "person", "commodity")
 MAX_OFFERS = 3
 #: A ResponseSelector candidate below this confidence is not worth offering as a button either.
 MIN_OFFER_CONFIDENCE = 0.05
+#: The share of the question's content words the full-text search's first fact must contain to
+#: second the selector below the threshold (signal 5; docs/evaluation.md has the sweep).
+MIN_SEARCH_SCORE = 0.5
 
 Answerable = Fact | Group
 
@@ -69,11 +76,13 @@ class Decision:
 
 def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
            max_facts: int = 3, question_types: list[QuestionType] | None = None,
-           check_mentions: bool = True) -> Decision:
+           check_mentions: bool = True, lang: str | None = None,
+           min_search_confidence: float | None = None) -> Decision:
     """The decision for one message, from its NLU parse (Rasa's ``latest_message``).
 
     ``question_types`` defaults to the store's; the evaluation passes ``[]``, and
-    ``check_mentions=False``, to measure what each signal adds.
+    ``check_mentions=False``, to measure what each signal adds. The search's second opinion needs
+    the conversation's ``lang`` and ``min_search_confidence``; without them it is off.
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
@@ -99,7 +108,9 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         facts = store.answer(label)
         given = {answer for fact in facts for answer in fact.answers}
         missing = tuple(q for q in asked if not q.satisfied(given))
-        if (facts and not missing and confidence >= min_confidence
+        if (facts and not missing
+                and (confidence >= min_confidence
+                     or _search_agrees(text, lang, facts, store, confidence, min_search_confidence))
                 and not (check_mentions and _unmentioned(subjects, facts, store))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
@@ -143,6 +154,17 @@ def _related(facts: list[Fact], store: FactsStore) -> list[Answerable]:
     shown = {f.id for f in facts}
     ids = dict.fromkeys(other for fact in facts for other in fact.related if other not in shown)
     return store.items(list(ids))
+
+
+def _search_agrees(text: str, lang: str | None, facts: list[Fact], store: FactsStore,
+                   confidence: float, min_search_confidence: float | None) -> bool:
+    """True when the selector, though below the threshold, is at least ``min_search_confidence``
+    sure and the full-text search puts one of ``facts`` first with ``MIN_SEARCH_SCORE``."""
+    if lang is None or min_search_confidence is None or confidence < min_search_confidence:
+        return False
+    hits = store.search(text, lang, limit=1)
+    return bool(hits) and hits[0].score >= MIN_SEARCH_SCORE and hits[0].fact.id in {
+        fact.id for fact in facts}
 
 
 def _unmentioned(subjects: list[str], facts: list[Fact], store: FactsStore) -> bool:
