@@ -18,10 +18,10 @@ article and the list of facts only (not the training data, the question types or
 each after the tuning of its time; they are reported separately, their wrong replies are never
 printed, and they must not be used to tune anything. v1 was written on 2026-11-28 and its
 per-category counts were read once (docs/evaluation.md); v2 on 2026-11-29, v3 in the session after
-and v4 on 2026-12-07 (the labels of v3 and v4 checked by a second helper that saw neither the
-bot's replies nor the training data), each first scored on the model it was written against,
-before any change that followed. v3's wrong replies were read on 2026-12-07 (``READ_SINCE``): it
-is reported as read, and blind no longer.
+v4 on 2026-12-07 and v5 in the session after (the labels of v3, v4 and v5 checked by a second
+helper that saw neither the bot's replies nor the training data), each first scored on the model it
+was written against, before any change that followed. v3's wrong replies were read on 2026-12-07
+(``READ_SINCE``): it is reported as read, and blind no longer.
 
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
@@ -75,6 +75,9 @@ TARGET_LANGUAGE = 1.0
 #: regression floor (docs/evaluation.md, "Regression floors"). v3's English answerable questions
 #: were at 70-74 % with the model it was written against; v4's Japanese ones at 80 %.
 RECALL_FLOORS = {"v3": 0.65, "v4": 0.75}
+#: Blind sets whose misleading rate was first measured over ``--max-misleading``: their own, higher
+#: regression ceiling. v5's English unanswerable questions were at 28 % when it was first scored.
+MISLEADING_CEILINGS = {"v5": 0.34}
 #: Blind sets whose wrong replies were later read to find signals and cues, and the day: tuned on
 #: since, so no longer blind; kept (and marked in the report) so their figures stay comparable.
 READ_SINCE = {"v3": "2026-12-07"}
@@ -110,7 +113,7 @@ def main() -> int:
     lines = _report(cases, store, threshold, rates, languages)
     targets = _within(rates, languages, TARGET_MISLEADING, TARGET_RECALL, TARGET_LANGUAGE)
     floors = _within(rates, languages, args.max_misleading, args.min_recall, args.min_language,
-                     RECALL_FLOORS)
+                     RECALL_FLOORS, MISLEADING_CEILINGS)
     lines[4:4] = [f"Issue targets (misleading ≤ 2 %, recall ≥ 97 %, reply language 100 %, each "
                   f"language): **{'met' if targets else 'not met yet'}**. Regression floors "
                   f"(misleading ≤ {args.max_misleading:.0%}, recall ≥ {args.min_recall:.0%}{_own_floors()}, "
@@ -330,21 +333,26 @@ def _mean(rates: dict[tuple[str, str], float], kind: str, invert: bool = False) 
 
 
 def _own_floors() -> str:
-    return "".join(f"; {v}: ≥ {f:.0%}" for v, f in RECALL_FLOORS.items() if v in BLIND_SETS)
+    recall = "".join(f"; {v}: ≥ {f:.0%}" for v, f in RECALL_FLOORS.items() if v in BLIND_SETS)
+    return recall + "".join(f"; {v} misleading: ≤ {f:.0%}" for v, f in MISLEADING_CEILINGS.items()
+                            if v in BLIND_SETS)
 
 
 def _within(rates: dict[tuple[str, str], float], languages: dict[str, float],
             max_misleading: float, min_recall: float, min_language: float,
-            recall_floors: dict[str, float] | None = None) -> bool:
+            recall_floors: dict[str, float] | None = None,
+            misleading_ceilings: dict[str, float] | None = None) -> bool:
     """Whether every language of every set is within the limits; ``recall_floors`` lowers the
-    recall limit for the blind sets it names (the regression floors, never the targets)."""
+    recall limit and ``misleading_ceilings`` raises the misleading limit for the blind sets they
+    name (the regression floors, never the targets)."""
     ok = True
     for lang in LANGUAGES:
         # the tuned-on set and each blind set, each language
         for version in ("", *BLIND_SETS):
             kind = f"blind{version}_" if version else ""
             recall_floor = min(min_recall, (recall_floors or {}).get(version, min_recall))
-            ok &= 1 - rates.get((lang, f"{kind}unanswerable"), 0) <= max_misleading + 1e-9
+            ceiling = max(max_misleading, (misleading_ceilings or {}).get(version, max_misleading))
+            ok &= 1 - rates.get((lang, f"{kind}unanswerable"), 0) <= ceiling + 1e-9
             ok &= rates.get((lang, f"{kind}answerable"), 0) >= recall_floor - 1e-9
         ok &= languages.get(lang, 0) >= min_language - 1e-9
     return ok

@@ -43,3 +43,19 @@ def test_own_floors_name_shipped_blind_sets() -> None:
     assert set(evaluate_answers.RECALL_FLOORS) <= set(evaluate_answers.BLIND_SETS)
     assert all(0 < floor < evaluate_answers.TARGET_RECALL
                for floor in evaluate_answers.RECALL_FLOORS.values())
+
+
+def test_a_sets_own_misleading_ceiling_applies_to_that_set_only(measured: None) -> None:
+    rates = {**RATES, **{(lang, "blindv3_unanswerable"): 0.7 for lang in LANGUAGES}}  # 30 % misleading
+    floors = {"v3": 0.65}
+    assert not evaluate_answers._within(rates, LANGUAGES, 0.25, 0.80, 0.9, floors)
+    assert evaluate_answers._within(rates, LANGUAGES, 0.25, 0.80, 0.9, floors, {"v3": 0.34})
+    assert not evaluate_answers._within(rates, LANGUAGES, 0.25, 0.80, 0.9, floors, {"v3": 0.28})
+    # The other sets (10 %) are held to the common ceiling, not v3's.
+    assert not evaluate_answers._within(rates, LANGUAGES, 0.08, 0.80, 0.9, floors, {"v3": 0.34})
+
+
+def test_own_ceilings_name_shipped_blind_sets() -> None:
+    assert set(evaluate_answers.MISLEADING_CEILINGS) <= set(evaluate_answers.BLIND_SETS)
+    assert all(evaluate_answers.TARGET_MISLEADING < ceiling < 1
+               for ceiling in evaluate_answers.MISLEADING_CEILINGS.values())
