@@ -73,11 +73,13 @@ TARGET_RECALL = 0.97
 TARGET_LANGUAGE = 1.0
 #: Blind sets whose answerable recall was first measured under ``--min-recall``: their own, lower
 #: regression floor (docs/evaluation.md, "Regression floors"). v3's English answerable questions
-#: were at 70-74 % with the model it was written against; v4's Japanese ones at 80 %.
-RECALL_FLOORS = {"v3": 0.65, "v4": 0.75}
+#: were at 70-74 % with the model it was written against; v4's Japanese ones at 80 %; v6's
+#: Japanese and English ones at 72 %.
+RECALL_FLOORS = {"v3": 0.65, "v4": 0.75, "v6": 0.65}
 #: Blind sets whose misleading rate was first measured over ``--max-misleading``: their own, higher
-#: regression ceiling. v5's English unanswerable questions were at 28 % when it was first scored.
-MISLEADING_CEILINGS = {"v5": 0.34}
+#: regression ceiling. v5's English unanswerable questions were at 28 % when it was first scored,
+#: v6's Indonesian ones at 30 %.
+MISLEADING_CEILINGS = {"v5": 0.34, "v6": 0.36}
 #: Blind sets whose wrong replies were later read to find signals and cues, and the day: tuned on
 #: since, so no longer blind; kept (and marked in the report) so their figures stay comparable.
 READ_SINCE = {"v3": "2026-12-07"}
