@@ -186,6 +186,24 @@ def test_an_example_question_may_belong_to_one_fact_only(tmp_path, catalogue):
         load_catalogue(folder)
 
 
+def test_an_unanswered_question_may_not_be_an_example_too(tmp_path, catalogue):
+    """One text cannot teach the selector both a fact and "no fact answers this"."""
+    folder = _copy_facts(tmp_path)
+    taken = catalogue.by_id()["meeting_day"].examples["ja"][0]
+    _edit(folder, "policy.yml", "credit_ratio_30", lambda f: f.setdefault(
+        "unanswered", {"id": [], "ja": [], "en": []})["ja"].append(taken))
+    with pytest.raises(FactsValidationError, match=r"unanswered\.ja: .* is also an example of "
+                                                   r"fact 'meeting_day'"):
+        load_catalogue(folder)
+
+
+def test_not_answered_is_a_reserved_id(tmp_path):
+    folder = _copy_facts(tmp_path)
+    _edit(folder, "policy.yml", "credit_ratio_30", lambda f: f.update(id="not_answered"))
+    with pytest.raises(FactsValidationError, match="'not_answered' is reserved"):
+        load_catalogue(folder)
+
+
 def test_failure_during_build_rolls_back(store, catalogue):
     broken = catalogue.copy(update={"facts": catalogue.facts + catalogue.facts[:1]})
     before = store.info()

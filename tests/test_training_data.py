@@ -6,7 +6,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.facts.clashes import find_clashes
-from bot.facts.schema import ENTITY_INTENT, FACT_INTENT
+from bot.facts.schema import ENTITY_INTENT, FACT_INTENT, NOT_ANSWERED
 from bot.facts.training_data import training_data, write_training_data
 
 
@@ -19,6 +19,29 @@ def test_every_fact_and_group_becomes_a_retrieval_intent_with_its_examples(catal
             for example in examples:
                 assert f"- {' '.join(example.split())}\n" in block
         assert data["responses"][f"utter_{FACT_INTENT}/{item.id}"] == [{"text": item.id}]
+
+
+def test_unanswered_questions_train_the_not_answered_label(catalogue):
+    """Every fact's ``unanswered`` questions, and only those, become ``ask_fact/not_answered``;
+    its response exists even when no fact lists any, so data/nlu can use the label."""
+    facts = [f.copy(update={"unanswered": None}) for f in catalogue.facts]
+    day = facts[0]
+    asked = {"id": ["kapan rapat berikutnya?"], "ja": ["次の会合はいつ？"], "en": ["when is the next one?"]}
+    facts[0] = day.copy(update={"unanswered": day.examples.copy(update=asked)})
+    data = training_data(catalogue.copy(update={"facts": tuple(facts)}))
+    intents = {block["intent"]: block["examples"] for block in data["nlu"] if "intent" in block}
+    assert intents[f"{FACT_INTENT}/{NOT_ANSWERED}"] == "".join(
+        f"- {text}\n" for lang in ("id", "ja", "en") for text in asked[lang])
+    assert not any(text in intents[f"{FACT_INTENT}/{day.id}"] for texts in asked.values()
+                   for text in texts)
+    bare = training_data(catalogue.copy(update={"facts": tuple(
+        f.copy(update={"unanswered": None}) for f in catalogue.facts)}))
+    shipped = training_data(catalogue)
+    assert sum(len(t) for f in catalogue.facts if f.unanswered for _, t in f.unanswered.items()) \
+        == len([line for b in shipped["nlu"] if b.get("intent") == f"{FACT_INTENT}/{NOT_ANSWERED}"
+                for line in b["examples"].splitlines()])
+    assert f"{FACT_INTENT}/{NOT_ANSWERED}" not in {b.get("intent") for b in bare["nlu"]}
+    assert bare["responses"][f"utter_{FACT_INTENT}/{NOT_ANSWERED}"] == [{"text": NOT_ANSWERED}]
 
 
 def test_names_become_lookups_and_synonyms_not_intent_examples(catalogue):

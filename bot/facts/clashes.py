@@ -6,7 +6,8 @@ scikit-learn, which Rasa already installs; ~1 s for all facts, where a logistic 
 fact and group. Examples that the held-out folds send to another label are reported as clashes:
 the operator rewords the examples, or the statements overlap and should be merged or grouped.
 Groups overlap their member facts by design, so a group confused with one of its own facts is not
-a clash.
+a clash. The facts' ``unanswered`` questions take part as ``not_answered``: a fact's examples taken
+for it (or the reverse) show where an example and a question the fact does not answer look alike.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.facts.schema import Catalogue
+from bot.facts.schema import NOT_ANSWERED, Catalogue
 
 #: A pair is reported when at least this many of a label's examples go to the same other label.
 MIN_CONFUSED = 2
@@ -48,6 +49,10 @@ def find_clashes(catalogue: Catalogue, min_confused: int = MIN_CONFUSED) -> list
         for _, examples in item.examples.items():
             texts.extend(examples)
             labels.extend([item.id] * len(examples))
+    for fact in catalogue.facts:
+        for _, questions in (fact.unanswered.items() if fact.unanswered else []):
+            texts.extend(questions)
+            labels.extend([NOT_ANSWERED] * len(questions))
     counts = Counter(labels)
     if len(counts) < 2:
         return []

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from bot.facts.schema import (
     BRIEFING_POINTS,
     MAX_PAYLOAD_BYTES,
+    NOT_ANSWERED,
     BriefingPoint,
     Catalogue,
     Entity,
@@ -153,8 +154,10 @@ def _check_catalogue(items: dict[str, list[tuple[Any, str]]], sources_dir: Path,
     _unique_ids([(m.id, file, "menu entry") for m, file in items["menu"]], problems)
     _unique_ids([(q.id, file, "question type") for q, file in items["question_types"]], problems)
     _check_aliases(items["entities"], problems)
-    _check_examples([(f"fact '{f.id}'", f.examples, file) for f, file in facts] +
-                    [(f"group '{g.id}'", g.examples, file) for g, file in groups], problems)
+    _check_examples([(f"fact '{f.id}'", f.id, "examples", f.examples, file) for f, file in facts]
+                    + [(f"group '{g.id}'", g.id, "examples", g.examples, file) for g, file in groups]
+                    + [(f"fact '{f.id}'", NOT_ANSWERED, "unanswered", f.unanswered, file)
+                       for f, file in facts if f.unanswered], problems)
     fact_ids = {f.id for f, _ in facts}
     for fact, file in facts:
         report = bad(file, f"fact '{fact.id}'")
@@ -221,17 +224,23 @@ def _check_payload(answer_id: str, report: Callable[[str], None]) -> None:
             report(f"id too long: its button payload {payload!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
 
 
-def _check_examples(owners: list[tuple[str, Any, str]], problems: list[Problem]) -> None:
-    """An example question may belong to one fact or group only: a copy would teach both."""
-    seen: dict[str, str] = {}
-    for label, examples, file in owners:
-        for lang, texts in examples.items():
+def _check_examples(owners: list[tuple[str, str, str, Any, str]], problems: list[Problem]) -> None:
+    """A question may train one label only: a copy would teach both, and an example of a fact that
+    is also one of the ``unanswered`` questions would teach the selector to answer and to decline.
+
+    ``owners`` are (item, training label, field, questions, file); two facts may list the same
+    unanswered question, since both train ``ask_fact/not_answered``.
+    """
+    seen: dict[str, tuple[str, str, str]] = {}
+    for item, label, field, questions, file in owners:
+        for lang, texts in questions.items():
             for text in texts:
                 key = normalise_space(text).casefold()
-                if key in seen and seen[key] != label:
-                    problems.append(Problem(file, label, f"examples.{lang}: {text!r} is also an "
-                                            f"example of {seen[key]}"))
-                seen.setdefault(key, label)
+                first = seen.setdefault(key, (label, item, field))
+                if first[0] != label:
+                    role = "an example" if first[2] == "examples" else "an unanswered question"
+                    problems.append(Problem(file, item, f"{field}.{lang}: {text!r} is also "
+                                            f"{role} of {first[1]}"))
 
 
 def _check_aliases(entities: list[tuple[Entity, str]], problems: list[Problem]) -> None:

@@ -28,13 +28,19 @@ ENTITY_TYPES: tuple[str, ...] = ("organisation", "person", "commodity")
 FACT_ENTITY = "fact"
 #: The retrieval intent whose sub-labels are fact and group ids (``ask_fact/credit_ratio_30``).
 FACT_INTENT = "ask_fact"
+#: The selector label of near-domain questions that no fact answers (``ask_fact/not_answered``).
+#: It is trained from the facts' ``unanswered`` questions and the near-domain examples in
+#: data/nlu, so "what the sources do not say" is learned next to what they say; the bot replies
+#: "my sources don't say" and offers the closest facts. No fact or group may take this id.
+NOT_ANSWERED = "not_answered"
 #: The intent that asks for the one-message briefing (``/brief``).
 BRIEF_INTENT = "brief"
 #: The intent that asks for the verbatim source quote of an answer (``/show_quote{"fact":"id"}``).
 QUOTE_INTENT = "show_quote"
 #: The intent of a message that is only one or more names.
 ENTITY_INTENT = "ask_entity"
-#: The intent of near-domain questions the sources cannot answer (trained in data/nlu).
+#: The intent of off-topic questions (weather, sport, recipes), trained in data/nlu. Near-domain
+#: questions the sources cannot answer are ``ask_fact/not_answered`` instead.
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 #: Telegram's limit for callback data; every payload must fit on every channel.
 MAX_PAYLOAD_BYTES = 64
@@ -119,6 +125,9 @@ class Fact(_Model):
     statement: Localised
     question: Localised
     examples: LocalisedList
+    #: Questions about this fact's subject that neither it nor any other fact answers (an amount,
+    #: a date, a contact ... it does not give); trained as ``ask_fact/not_answered``.
+    unanswered: LocalisedList | None = None
     keywords: LocalisedList
     sources: list[Citation] = Field(..., min_items=1)
     entities: list[str] = []
@@ -126,6 +135,10 @@ class Fact(_Model):
     requires_entity: bool = False
     name: Localised | None = None
     website: str | None = Field(None, regex=r"^https://\S+$")
+
+    @validator("id")
+    def _fact_id(cls, value: str) -> str:  # noqa: N805
+        return _not_reserved(value)
 
     @validator("topic")
     def _topic(cls, value: str) -> str:  # noqa: N805
@@ -156,6 +169,10 @@ class Group(_Model):
     facts: list[str] = Field(..., min_items=2)
     question: Localised
     examples: LocalisedList
+
+    @validator("id")
+    def _group_id(cls, value: str) -> str:  # noqa: N805
+        return _not_reserved(value)
 
     @validator("examples")
     def _enough_examples(cls, value: LocalisedList) -> LocalisedList:  # noqa: N805
@@ -300,6 +317,12 @@ def answer_payload(answer_id: str) -> str:
 def _one_of(value: str, allowed: tuple[str, ...], what: str) -> str:
     if value not in allowed:
         raise ValueError(f"unknown {what} '{value}' (allowed: {', '.join(allowed)})")
+    return value
+
+
+def _not_reserved(value: str) -> str:
+    if value == NOT_ANSWERED:
+        raise ValueError(f"'{NOT_ANSWERED}' is reserved for questions no fact answers")
     return value
 
 
