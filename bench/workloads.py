@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.facts.schema import FACT_INTENT, NOT_ANSWERED
 from bot.runtime.processes import ROOT
 
 LANGUAGES = ("id", "ja", "en")
@@ -55,7 +56,8 @@ def fact_questions(per_language: int = 15, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     per_lang: list[list[str]] = []
     for lang in LANGUAGES:
-        intents = {k: v for k, v in _examples(NLU_TEST_DIR / f"{lang}.yml").items() if k.startswith("ask_")}
+        intents = {k: v for k, v in _examples(NLU_TEST_DIR / f"{lang}.yml").items()
+                   if k.startswith("ask_") and k != f"{FACT_INTENT}/{NOT_ANSWERED}"}
         for examples in intents.values():
             rng.shuffle(examples)
         picked: list[str] = []

@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering import Decision, decide  # noqa: E402
 from bot.facts import FactsStore, load_catalogue  # noqa: E402
-from bot.facts.schema import FACT_INTENT  # noqa: E402
+from bot.facts.schema import FACT_INTENT, NOT_ANSWERED  # noqa: E402
 from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
@@ -148,10 +148,10 @@ def _cases() -> list[Case]:
             intent = block.get("intent", "")
             texts = [line.strip()[2:].strip() for line in block.get("examples", "").splitlines()]
             for text in filter(None, texts):
-                if intent.startswith(FACT_INTENT + "/"):
-                    cases.append(Case(lang, "heldout", text, (intent.split("/", 1)[1],), {}))
-                elif intent == "out_of_scope":
+                if intent == f"{FACT_INTENT}/{NOT_ANSWERED}" or intent == "out_of_scope":
                     cases.append(Case(lang, "heldout_oos", text, (), {}))
+                elif intent.startswith(FACT_INTENT + "/"):
+                    cases.append(Case(lang, "heldout", text, (intent.split("/", 1)[1],), {}))
         near = yaml.safe_load((ROOT / "tests" / "nlu" / "near_domain" / f"{lang}.yml").read_text("utf-8"))
         cases += [Case(lang, "heldout_oos", i["text"], (), {}) for i in near["unanswerable"]]
         for version in BLIND_SETS:
