@@ -211,6 +211,25 @@ async def test_a_quantity_of_goods_is_not_an_amount_of_money(store, dispatcher, 
     assert ("utter_fact_answer" in _responses(dispatcher)) is stated
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("id", "berapa nomor telepon kantor Smesco?"), ("ja", "中小機構の電話番号を教えてください"),
+    ("en", "how much did Japan put into the joint venture?"),
+])
+async def test_the_no_fact_label_says_the_sources_do_not_say_and_offers_the_next_facts(
+        store, dispatcher, domain, tracker_for, lang, text):
+    """``ask_fact/not_answered`` first: no fact is stated, however sure the selector is; the
+    candidates after it are offered as buttons, and the label itself never is."""
+    tracker = tracker_for(text, intent="ask_fact", language=lang,
+                          facts=[("not_answered", 0.97), ("joint_venture_invitation", 0.02),
+                                 ("org_smesco", 0.01)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    responses = _responses(dispatcher)
+    assert "utter_fact_answer" not in responses
+    assert responses[0] in ("utter_sources_dont_say", "utter_sources_dont_answer")
+    payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    assert not any("not_answered" in payload for payload in payloads)
+
+
 async def test_out_of_scope_states_no_fact_even_when_the_selector_is_sure(store, dispatcher, domain,
                                                                           tracker_for):
     tracker = tracker_for("tell me about the 45 ton export", intent="out_of_scope", language="en",
