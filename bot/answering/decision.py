@@ -2,11 +2,12 @@
 
 Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions (docs/evaluation.md):
 
-1. the intent: ``ask_fact`` (a question the facts may answer), ``ask_entity`` (only names),
-   ``out_of_scope`` (trained on near-domain questions the sources cannot answer), or the NLU
-   fallback when the intent classifier is unsure;
+1. the intent: ``ask_fact`` (a question about what the facts cover), ``ask_entity`` (only names),
+   ``out_of_scope`` (off-topic), or the NLU fallback when the intent classifier is unsure;
 2. Rasa's ResponseSelector over the facts' example questions: the fact or group it picks, and its
-   confidence (below ``BOT_ANSWER_MIN_CONFIDENCE`` nothing is stated);
+   confidence (below ``BOT_ANSWER_MIN_CONFIDENCE`` nothing is stated). It may pick
+   ``not_answered`` (``NOT_ANSWERED``), trained on the questions no fact answers; the store has
+   no such fact, so the reply is "my sources don't say" with the next candidates as offers;
 3. the question types asked (``question_types.yml``: an amount, a date, a future event, a contact,
    a person not named ...) against the ``answers`` the chosen facts declare: a fact that does not
    give what was asked is offered as a button, never stated as the answer;
