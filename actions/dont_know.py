@@ -1,9 +1,10 @@
 """``action_dont_know``: the honest reply to what the facts do not cover.
 
 Runs for ``out_of_scope`` (trained on off-topic questions; near-domain ones the sources cannot
-answer are ``ask_fact/not_answered`` and reach ``action_answer_fact``) and for the NLU fallback. When the question names something the facts know or asks for a kind of
-information (an amount, a date, a contact ...), the reply says the sources do not say it and
-offers the closest facts as buttons; otherwise it says so and shows the topics. It never states a
+answer are ``ask_fact/not_answered`` and reach ``action_answer_fact``) and for the NLU fallback.
+When the question names something the facts know or asks for a kind of information (an amount, a
+date, a contact ...), the reply says the sources do not say it and offers the closest facts as
+buttons; otherwise it says so and shows the topics. It never states a
 fact as the answer (``bot.answering.decide`` answers only ``ask_fact`` questions: a second opinion
 against the out-of-scope class was measured and dropped, docs/evaluation.md).
 """
