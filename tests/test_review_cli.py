@@ -122,6 +122,50 @@ def test_attach_adds_questions_to_the_facts_files_so_the_next_build_trains_on_th
     assert out.startswith("3 open question(s)") and "[1]" not in out and "[3]" not in out
 
 
+def _without_unanswered(folder: Path, file: str, fact_id: str) -> None:
+    """The fact as it was before facts had ``unanswered`` lists (round trip: the rest unchanged)."""
+    from bot.review.attach import _dump, _yaml
+    round_trip = _yaml()
+    document = round_trip.load((folder / file).read_text(encoding="utf-8"))
+    del next(f for f in document["facts"] if f["id"] == fact_id)["unanswered"]
+    (folder / file).write_text(_dump(round_trip, document), encoding="utf-8")
+
+
+def test_attach_unanswered_teaches_what_a_fact_does_not_answer(review, capsys, facts_copy):
+    """"How much did SMRJ give?" is about SMRJ, but its fact does not say: it becomes one of the
+    fact's unanswered questions (trained as ask_fact/not_answered), not an example of it. A fact
+    without the list gets one, in every language, and nothing else in the file changes."""
+    _without_unanswered(facts_copy, "organisation.yml", "org_smrj")
+    before = {f: (facts_copy / f).read_text(encoding="utf-8") for f in ("organisation.yml", "event.yml")}
+    for item, fact in ((1, "org_smrj"), (3, "meeting_day")):
+        code, out, _ = _run(capsys, "attach", str(item), fact, "--unanswered", "--facts-dir",
+                            str(facts_copy))
+        assert code == 0 and f"as a question not answered by fact '{fact}'" in out
+        assert review.get(item).resolved_fact == f"{fact}/unanswered"
+    grown = [len((facts_copy / f).read_text(encoding="utf-8").splitlines()) - len(text.splitlines())
+             for f, text in before.items()]
+    assert grown == [5, 1]  # a new list (key + three languages + the question); one line
+    catalogue = load_catalogue(facts_copy)
+    smrj, day = (next(f for f in catalogue.facts if f.id == i) for i in ("org_smrj", "meeting_day"))
+    assert smrj.unanswered.dict() == {"id": [RECORDED[0][0]], "ja": [], "en": []}
+    assert RECORDED[2][0] in day.unanswered["ja"]
+    assert RECORDED[0][0] not in smrj.examples["id"]
+    nlu = {block.get("intent"): block["examples"] for block in training_data(catalogue)["nlu"]}
+    for text in (RECORDED[0][0], RECORDED[2][0]):
+        assert f"- {text}\n" in nlu["ask_fact/not_answered"]
+        assert all(f"- {text}\n" not in block for intent, block in nlu.items()
+                   if intent != "ask_fact/not_answered")
+    # Now listed as unanswered, it cannot become an example of a fact, nor go to a group.
+    unchanged = _digest(facts_copy)
+    review.record(Question(RECORDED[0][0], "id", "rest", "sources_dont_say"))
+    code, _, err = _run(capsys, "attach", "7", "org_smrj", "--facts-dir", str(facts_copy))
+    assert code == 2 and "already a question not answered by it (id)" in err
+    code, _, err = _run(capsys, "attach", "4", catalogue.groups[0].id, "--unanswered",
+                        "--facts-dir", str(facts_copy))
+    assert code == 2 and "is a group" in err
+    assert _digest(facts_copy) == unchanged
+
+
 def test_attach_refuses_unknown_facts_duplicates_and_questions_already_attached(review, capsys,
                                                                                  facts_copy):
     unchanged = _digest(facts_copy)

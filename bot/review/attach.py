@@ -1,13 +1,17 @@
-"""Adding a recorded question to a fact as a new example question, in the facts file itself.
+"""Adding a recorded question to a fact, in the facts file itself: as a new example question, or
+(``unanswered=True``) as a question about the fact's subject that it does not answer.
 
 The facts files are the one source of what the bot answers and of the training data derived from
 them (docs/facts.md), so an attached question goes where an editor would put it: the end of the
-fact's (or group's) ``examples.<language>`` list in its file under ``FACTS_DIR``. The next
-``make run`` rebuilds the facts and the derived training data and retrains, and the bot learns it.
+fact's (or group's) ``examples.<language>`` list in its file under ``FACTS_DIR``, or of the fact's
+``unanswered.<language>`` list (created when the fact has none; trained as
+``ask_fact/not_answered``). The next ``make run`` rebuilds the facts and the derived training data
+and retrains, and the bot learns it.
 
 The file is edited with ruamel.yaml's round-trip mode (it ships with Rasa), so comments, quoting and
 layout stay as editors left them. Before anything is written this module checks that the change
-is exactly one added line and that the whole folder still validates (``bot.facts.load_catalogue``,
+only adds the question (one line; five when an ``unanswered`` list is created) and that the
+whole folder still validates (``bot.facts.load_catalogue``,
 the same check as ``make facts``); then the file is replaced atomically.
 """
 
@@ -24,6 +28,7 @@ from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from bot.facts.loader import FactsValidationError, load_catalogue
@@ -32,6 +37,8 @@ from bot.settings import LANGUAGES, PROJECT_ROOT, settings
 
 #: The sections of a facts file whose items carry example questions.
 SECTIONS = {"facts": "fact", "groups": "group"}
+#: The lists a question can be added to: what the item answers, what a fact does not answer.
+EXAMPLES, UNANSWERED = "examples", "unanswered"
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -46,10 +53,14 @@ class Attached:
     answer_id: str
     language: str
     text: str
+    field: str = EXAMPLES
 
 
-def attach_example(text: str, answer_id: str, language: str, facts_dir: Path | None = None) -> Attached:
-    """Append ``text`` to the ``language`` example questions of fact or group ``answer_id``."""
+def attach_example(text: str, answer_id: str, language: str, facts_dir: Path | None = None, *,
+                   unanswered: bool = False) -> Attached:
+    """Append ``text`` to the ``language`` example questions of fact or group ``answer_id``, or,
+    with ``unanswered``, to the questions fact ``answer_id`` does not answer."""
+    field = UNANSWERED if unanswered else EXAMPLES
     folder = facts_dir or settings().facts_dir
     example = normalise_space(text)
     if not example:
@@ -64,23 +75,32 @@ def attach_example(text: str, answer_id: str, language: str, facts_dir: Path | N
     if target is None:
         raise AttachError(_unknown_id_message(documents, answer_id, folder))
     path, kind, _ = target
-    _refuse_duplicate(documents, example, answer_id)
+    if unanswered and kind != "fact":
+        raise AttachError(f"'{answer_id}' is a {kind}; a question it does not answer belongs to one "
+                          "of its facts (attach it to that fact with --unanswered).")
+    _refuse_duplicate(documents, example, answer_id, field)
     # Only the file that changes is read again, round-trip (ruamel is ~10x slower than libyaml).
     round_trip = _yaml()
     original = path.read_text(encoding="utf-8")
     document = _load(round_trip, path)
     item = next(item for section in SECTIONS for item in document.get(section) or []
                 if isinstance(item, dict) and item.get("id") == answer_id)
-    examples = item.get("examples")
-    if not isinstance(examples, dict) or not isinstance(examples.get(language), list):
-        raise AttachError(f"{kind} '{answer_id}' in {shown_path(path)} has no examples.{language} "
+    added_lines = 1
+    if field == UNANSWERED and item.get(UNANSWERED) is None:
+        # A new list for every language (the schema wants all three), right after the examples.
+        item.insert(list(item).index(EXAMPLES) + 1 if EXAMPLES in item else len(item), UNANSWERED,
+                    CommentedMap((lang, CommentedSeq()) for lang in LANGUAGES))
+        added_lines = 2 + len(LANGUAGES)
+    questions = item.get(field)
+    if not isinstance(questions, dict) or not isinstance(questions.get(language), list):
+        raise AttachError(f"{kind} '{answer_id}' in {shown_path(path)} has no {field}.{language} "
                           "list to add to; fix the file (make facts says what is wrong).")
-    examples[language].append(example)
+    questions[language].append(example)
     changed = _dump(round_trip, document)
-    _check_one_line_added(original, changed, path)
+    _check_only_added(original, changed, path, added_lines)
     _check_folder_validates(folder, path, changed)
     _replace(path, changed)
-    return Attached(path, kind, answer_id, language, example)
+    return Attached(path, kind, answer_id, language, example, field)
 
 
 def _yaml() -> YAML:
@@ -139,19 +159,24 @@ def _unknown_id_message(documents: dict[Path, Any], answer_id: str, folder: Path
             "`python -m bot.facts list` shows every fact.")
 
 
-def _refuse_duplicate(documents: dict[Path, Any], example: str, answer_id: str) -> None:
-    """An example question may belong to one fact only (the loader refuses copies): say so now."""
-    key = example.casefold()
+def _refuse_duplicate(documents: dict[Path, Any], question: str, answer_id: str, field: str) -> None:
+    """A question trains one label only (the loader refuses copies): an example of one item, or an
+    unanswered question of any number of facts. Say so now, naming where it already is."""
+    key = question.casefold()
     for _, kind, item in _items(documents):
-        examples = item.get("examples")
-        if not isinstance(examples, dict):
-            continue
-        for lang, texts in examples.items():
-            for existing in texts or []:
-                if normalise_space(str(existing)).casefold() == key:
-                    owner = "it" if item["id"] == answer_id else f"{kind} '{item['id']}'"
-                    raise AttachError(f"{example!r} is already an example question of {owner} "
-                                      f"({lang}); nothing was changed.")
+        for listed in (EXAMPLES, UNANSWERED):
+            questions = item.get(listed)
+            if not isinstance(questions, dict):
+                continue
+            for lang, texts in questions.items():
+                if not any(normalise_space(str(t)).casefold() == key for t in texts or []):
+                    continue
+                owner = "it" if item["id"] == answer_id else f"{kind} '{item['id']}'"
+                role = ("an example question of" if listed == EXAMPLES
+                        else "a question not answered by")
+                hint = "" if listed == field else " Remove it there first if that was a mistake."
+                raise AttachError(f"{question!r} is already {role} {owner} ({lang}); nothing was "
+                                  f"changed.{hint}")
 
 
 def _dump(round_trip: YAML, document: Any) -> str:
@@ -160,11 +185,12 @@ def _dump(round_trip: YAML, document: Any) -> str:
     return out.getvalue()
 
 
-def _check_one_line_added(original: str, changed: str, path: Path) -> None:
-    """Refuse to write when ruamel would also reformat something (a layout it does not keep)."""
+def _check_only_added(original: str, changed: str, path: Path, lines: int) -> None:
+    """Refuse to write when ruamel would also reformat something (a layout it does not keep): the
+    change must be ``lines`` inserted lines in one place."""
     matcher = difflib.SequenceMatcher(a=original.splitlines(), b=changed.splitlines(), autojunk=False)
     edits = [op for op in matcher.get_opcodes() if op[0] != "equal"]
-    if len(edits) != 1 or edits[0][0] != "insert" or edits[0][4] - edits[0][3] != 1:
+    if len(edits) != 1 or edits[0][0] != "insert" or edits[0][4] - edits[0][3] != lines:
         raise AttachError(f"Adding the question would also reformat {shown_path(path)}; nothing was "
                           "changed. Add it to the file by hand.")
 

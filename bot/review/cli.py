@@ -5,6 +5,8 @@
   export --csv FILE         every recorded question as CSV (UTF-8; "-" writes to the terminal)
   attach ITEM_ID FACT_ID    add the question to that fact (or group) as a new example question, in
                             the facts file; the next `make run` rebuilds and retrains, and learns it
+    --unanswered            ... or to the questions about that fact's subject it does not answer:
+                            the bot learns to say "my sources don't say" to such questions
   dismiss ITEM_ID           out of scope: kept out of later listings
 
 Every run first deletes what is older than REVIEW_RETENTION_DAYS. A problem the operator can fix
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.review.attach import AttachError, attach_example, shown_path
+from bot.review.attach import UNANSWERED, AttachError, attach_example, shown_path
 from bot.review.grouping import MAX_QUESTIONS, SIMILARITY, QuestionGroup, group_questions
 from bot.review.store import (
     ATTACHED,
@@ -91,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="fact or group id (python -m bot.facts list)")
     attach.add_argument("--lang", choices=LANGUAGES, default=None,
                         help="the question's language, if not the one recorded")
+    attach.add_argument("--unanswered", action="store_true",
+                        help="the fact does not answer the question: add it to the fact's "
+                             "unanswered questions, so the bot learns to decline such questions")
     attach.add_argument("--facts-dir", type=Path, default=None,
                         help="folder of facts files (default: $FACTS_DIR, data/facts)")
     attach.set_defaults(handler=_attach)
@@ -196,9 +201,14 @@ def _attach(args: argparse.Namespace) -> int:
         raise OperatorError(f"Question [{question.id}] is already attached to "
                             f"'{question.resolved_fact}'; nothing was changed.")
     attached = attach_example(question.text, args.fact_id, args.lang or question.language,
-                              args.facts_dir)
-    store.resolve(question.id, ATTACHED, attached.answer_id)
-    print(f"Added {attached.text!r} ({attached.language}) as an example question of {attached.kind} "
+                              args.facts_dir, unanswered=args.unanswered)
+    if args.unanswered:
+        store.resolve(question.id, ATTACHED, f"{attached.answer_id}/{UNANSWERED}")
+        role = "a question not answered by"
+    else:
+        store.resolve(question.id, ATTACHED, attached.answer_id)
+        role = "an example question of"
+    print(f"Added {attached.text!r} ({attached.language}) as {role} {attached.kind} "
           f"'{attached.answer_id}' in {shown_path(attached.path)}.\n"
           f"Question [{question.id}] is resolved. Run `make run` (it rebuilds the facts and retrains) "
           "so the bot learns it.")
