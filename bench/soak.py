@@ -53,7 +53,7 @@ import socketio
 import yaml
 
 from bench.processes import rss
-from bot.facts.schema import FACT_INTENT, NOT_ANSWERED
+from bot.facts.schema import NOT_ANSWERED_INTENT
 from bot.runtime.processes import (
     MODEL,
     ROOT,
@@ -99,7 +99,7 @@ def load_phrases() -> Phrases:
         greetings[lang] = by_intent["greet"]
         thanks[lang] = by_intent["thanks"]
         questions[lang] = [q for intent, qs in by_intent.items() if intent.startswith("ask_fact/")
-                           and intent != f"{FACT_INTENT}/{NOT_ANSWERED}" for q in qs]
+                           and intent != NOT_ANSWERED_INTENT for q in qs]
     return Phrases(greetings, thanks, questions)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.facts.schema import FACT_INTENT, NOT_ANSWERED
+from bot.facts.schema import NOT_ANSWERED_INTENT
 from bot.runtime.processes import ROOT
 
 LANGUAGES = ("id", "ja", "en")
@@ -57,7 +57,7 @@ def fact_questions(per_language: int = 15, seed: int = 7) -> list[str]:
     per_lang: list[list[str]] = []
     for lang in LANGUAGES:
         intents = {k: v for k, v in _examples(NLU_TEST_DIR / f"{lang}.yml").items()
-                   if k.startswith("ask_") and k != f"{FACT_INTENT}/{NOT_ANSWERED}"}
+                   if k.startswith("ask_") and k != NOT_ANSWERED_INTENT}
         for examples in intents.values():
             rng.shuffle(examples)
         picked: list[str] = []

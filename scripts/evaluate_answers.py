@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering import Decision, decide  # noqa: E402
 from bot.facts import FactsStore, load_catalogue  # noqa: E402
-from bot.facts.schema import FACT_INTENT, NOT_ANSWERED  # noqa: E402
+from bot.facts.schema import FACT_INTENT, NOT_ANSWERED_INTENT, OUT_OF_SCOPE_INTENT  # noqa: E402
 from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
@@ -148,7 +148,7 @@ def _cases() -> list[Case]:
             intent = block.get("intent", "")
             texts = [line.strip()[2:].strip() for line in block.get("examples", "").splitlines()]
             for text in filter(None, texts):
-                if intent == f"{FACT_INTENT}/{NOT_ANSWERED}" or intent == "out_of_scope":
+                if intent in (NOT_ANSWERED_INTENT, OUT_OF_SCOPE_INTENT):
                     cases.append(Case(lang, "heldout_oos", text, (), {}))
                 elif intent.startswith(FACT_INTENT + "/"):
                     cases.append(Case(lang, "heldout", text, (intent.split("/", 1)[1],), {}))

@@ -33,6 +33,8 @@ FACT_INTENT = "ask_fact"
 #: data/nlu, so "what the sources do not say" is learned next to what they say; the bot replies
 #: "my sources don't say" and offers the closest facts. No fact or group may take this id.
 NOT_ANSWERED = "not_answered"
+#: That label as the full retrieval intent, as training data and held-out sets write it.
+NOT_ANSWERED_INTENT = f"{FACT_INTENT}/{NOT_ANSWERED}"
 #: The intent that asks for the one-message briefing (``/brief``).
 BRIEF_INTENT = "brief"
 #: The intent that asks for the verbatim source quote of an answer (``/show_quote{"fact":"id"}``).

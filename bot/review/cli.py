@@ -202,7 +202,7 @@ def _attach(args: argparse.Namespace) -> int:
                             f"'{question.resolved_fact}'; nothing was changed.")
     attached = attach_example(question.text, args.fact_id, args.lang or question.language,
                               args.facts_dir, unanswered=args.unanswered)
-    if args.unanswered:
+    if attached.field == UNANSWERED:
         store.resolve(question.id, ATTACHED, f"{attached.answer_id}/{UNANSWERED}")
         role = "a question not answered by"
     else:
