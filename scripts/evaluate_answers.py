@@ -26,8 +26,8 @@ was written against, before any change that followed. v3's wrong replies were re
 It also reports the reply language a first message with no channel hint gets (target 100 %), the
 fact-level accuracy on the held-out NLU sets (``tests/nlu``: fact questions, and out-of-scope
 questions that must get no fact), a sweep of the confidence threshold and the effect of each
-signal (question types off, out-of-scope class ignored, named-entity check off). Writes
-``reports/answers/summary.md``.
+signal (question types off, out-of-scope class ignored, named-entity check off, number check
+off). Writes ``reports/answers/summary.md``.
 
 The issue's targets are printed as met or not met. The exit code guards against regressions: it is
 1 when a language falls below the floors (``--max-misleading``, ``--min-recall``,
@@ -311,12 +311,16 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
     def without_mentions(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, check_mentions=False, **kwargs)
 
+    def without_numbers(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
+        return decide(parse, store, check_numbers=False, **kwargs)
+
     def without_search(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, **{**kwargs, "min_search_confidence": None})
 
     return [("all signals", decide), ("without question types", without_question_types),
             ("without the out-of-scope class", ignoring_out_of_scope),
             ("without the named-entity check", without_mentions),
+            ("without the number check", without_numbers),
             ("without the search's second opinion", without_search)]
 
 

@@ -320,3 +320,19 @@ async def test_quote_with_nothing_answered_yet_says_so_and_offers_topics(store, 
     tracker = tracker_for("kutipan sumbernya mana", intent="show_quote", language="id")
     await ActionShowQuote().run(dispatcher, tracker, domain)
     assert _responses(dispatcher) == ["utter_no_quote", "utter_topics_menu"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("what was the bank credit ratio for umkm in 2019", "en"),
+    ("Kapan target afirmasi 40 persen itu harus tercapai?", "id"),
+    ("2019年の中小企業向け融資比率は？", "ja"),
+])
+async def test_a_number_the_fact_does_not_state_is_not_answered_with_it(
+        store, dispatcher, domain, tracker_for, text, lang):
+    """The selector is sure of the credit-ratio fact, but the question pins a year or figure the
+    fact never states: the fact is offered, not stated."""
+    tracker = tracker_for(text, intent="ask_fact", language=lang,
+                          facts=[("credit_ratio_30", 0.95)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    assert "utter_fact_answer" not in _responses(dispatcher)
+    assert "utter_sources_dont_answer" in _responses(dispatcher)

@@ -17,7 +17,9 @@ Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions 
 5. a second opinion below the threshold: down to ``BOT_ANSWER_MIN_SEARCH_CONFIDENCE``, the
    selector's fact is still stated when the facts store's full-text search finds that same fact
    first for the question, with most of its content words (``FactsStore.search``). Two unlike
-   signals agreeing make a lower threshold safe where either alone is not.
+   signals agreeing make a lower threshold safe where either alone is not;
+6. the numbers the question names (a year, a percentage) against those the chosen facts state
+   (``bot.answering.numbers``): "the credit ratio in 2019" is not answered with the 2024 target.
 
 Facts named by a button payload (the ``fact`` entity) are answered as asked.
 """
@@ -27,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.answering.numbers import unstated_numbers
 from bot.answering.question_types import asked_types
 from bot.facts.schema import (
     BRIEF_INTENT,
@@ -77,13 +80,14 @@ class Decision:
 
 def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
            max_facts: int = 3, question_types: list[QuestionType] | None = None,
-           check_mentions: bool = True, lang: str | None = None,
+           check_mentions: bool = True, check_numbers: bool = True, lang: str | None = None,
            min_search_confidence: float | None = None) -> Decision:
     """The decision for one message, from its NLU parse (Rasa's ``latest_message``).
 
-    ``question_types`` defaults to the store's; the evaluation passes ``[]``, and
-    ``check_mentions=False``, to measure what each signal adds. The search's second opinion needs
-    the conversation's ``lang`` and ``min_search_confidence``; without them it is off.
+    ``question_types`` defaults to the store's; the evaluation passes ``[]``,
+    ``check_mentions=False`` and ``check_numbers=False`` to measure what each signal adds. The
+    search's second opinion needs the conversation's ``lang`` and ``min_search_confidence``;
+    without them it is off.
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
@@ -112,7 +116,8 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         if (facts and not missing
                 and (confidence >= min_confidence
                      or _search_agrees(text, lang, facts, store, confidence, min_search_confidence))
-                and not (check_mentions and _unmentioned(subjects, facts, store))):
+                and not (check_mentions and _unmentioned(subjects, facts, store))
+                and not (check_numbers and unstated_numbers(text, facts))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store)), label=label,
