@@ -2,8 +2,9 @@
 sources answer the question?
 
 Runs the trained model in-process (Rasa's Agent: the same NLU pipeline as the server) and the same
-decision code the actions use (``bot.answering.decide``) over ``tests/adversarial/<lang>.yml``,
-written for this purpose and never trained on:
+decision code the actions use (``bot.answering.decide``) over ``tests/adversarial/<lang>.yml`` and
+``tests/adversarial/set2/<lang>.yml`` (a second set, 2026-12-07), written for this purpose and never
+trained on:
 
 - ``unanswerable``: near-domain questions the sources do not answer. A reply that states a fact is
   **misleading** (target: <= 2 % per language);
@@ -144,6 +145,11 @@ def _cases() -> list[Case]:
         cases += [Case(lang, "answerable", i["text"], tuple(i["facts"]), {})
                   for i in data["answerable"]]
         cases += [Case(lang, "names", i["text"], tuple(i["entities"]), {}) for i in data["names"]]
+        second = yaml.safe_load((ROOT / "tests" / "adversarial" / "set2" / f"{lang}.yml")
+                                .read_text("utf-8"))
+        cases += [Case(lang, "unanswerable", i["text"], (), {}) for i in second["unanswerable"]]
+        cases += [Case(lang, "answerable", i["text"], tuple(i["facts"]), {})
+                  for i in second["answerable"]]
         heldout = yaml.safe_load((ROOT / "tests" / "nlu" / f"{lang}.yml").read_text("utf-8"))
         for block in heldout["nlu"]:
             intent = block.get("intent", "")
