@@ -14,6 +14,7 @@ from bot.answering.numbers import numbers_in, unstated_numbers
     ("調達の4割は中小企業向け？", {"40"}),  # Japanese tenths
     ("rasio 2,5 persen", {"2.5"}),
     ("who is Teten", set()),
+    ("lembaga2nya apa aja", set()),  # Indonesian plural, not a number
 ])
 def test_numbers_are_read_as_plain_digits(text, expected):
     assert numbers_in(text) == expected
@@ -30,3 +31,10 @@ def test_a_year_or_figure_the_fact_never_states_is_unstated(store):
     assert unstated_numbers("what was the bank credit ratio for umkm in 2019", [credit]) == {"2019"}
     assert unstated_numbers("Kapan target afirmasi 40 persen itu harus tercapai?",
                             [credit]) == {"40"}
+
+
+def test_a_number_in_one_of_the_facts_example_questions_is_given(store):
+    """"Before 2000?" is answered by the fact that gives 1978: its examples say so."""
+    since = store.get("cooperation_since_1978")
+    assert any("2000" in q for _, qs in since.examples.items() for q in qs)
+    assert unstated_numbers("was the cooperation already running before 2000?", [since]) == frozenset()

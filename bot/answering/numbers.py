@@ -7,7 +7,11 @@ different question, so ``decide`` says the sources do not say (signal 6 in
 ``bot.answering.decision``; docs/evaluation.md measures it).
 
 A number counts as given when it appears in the statement in any language (the Japanese statement
-writes "6位" where the English one says "sixth"). Japanese "N割" (tenths) reads as N × 10 percent.
+writes "6位" where the English one says "sixth") or in one of the fact's example questions: those
+are questions the fact answers, so "before 2000?" or "top 10?" on the fact that gives 1978 or the
+sixth place are answered, and an operator who finds a number refused adds an example, not code.
+Japanese "N割" (tenths) reads as N × 10 percent. A digit glued to a Latin-script word is not a
+number: Indonesian writes plurals that way ("lembaga2", "syarat2nya").
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from functools import lru_cache
 
 from bot.facts.schema import Fact
 
-#: A number, with an optional decimal part and the Japanese counter for tenths.
-_NUMBER = re.compile(r"(\d+(?:[.,]\d+)?)\s*(割)?")
+#: A number not glued to a preceding Latin letter, with an optional decimal part and the Japanese
+#: counter for tenths.
+_NUMBER = re.compile(r"(?<![A-Za-z])(\d+(?:[.,]\d+)?)\s*(割)?")
 
 
 def numbers_in(text: str) -> frozenset[str]:
@@ -34,14 +39,19 @@ def numbers_in(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=512)
-def _statement_numbers(statement: tuple[str, ...]) -> frozenset[str]:
-    return frozenset().union(*(numbers_in(text) for text in statement))
+def _given_numbers(texts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset().union(*(numbers_in(text) for text in texts))
 
 
 def unstated_numbers(text: str, facts: list[Fact]) -> frozenset[str]:
-    """The numbers the question names that none of ``facts`` states in any language."""
+    """The numbers the question names that none of ``facts`` gives: not in its statement in any
+    language, nor in any of its example questions."""
     asked = numbers_in(text)
     if not asked:
         return frozenset()
-    given = frozenset().union(*(_statement_numbers(tuple(f.statement.values())) for f in facts))
-    return asked - given
+    return asked - frozenset().union(*(_given_numbers(_texts(f)) for f in facts))
+
+
+def _texts(fact: Fact) -> tuple[str, ...]:
+    examples = [q for _, questions in fact.examples.items() for q in questions]
+    return (*fact.statement.values(), *examples)
