@@ -18,8 +18,9 @@ Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions 
    selector's fact is still stated when the facts store's full-text search finds that same fact
    first for the question, with most of its content words (``FactsStore.search``). Two unlike
    signals agreeing make a lower threshold safe where either alone is not;
-6. the numbers the question names (a year, a percentage) against those the chosen facts state
-   (``bot.answering.numbers``): "the credit ratio in 2019" is not answered with the 2024 target.
+6. the numbers the question names (a year, a percentage) against those the chosen facts state or
+   their example questions name (``bot.answering.numbers``): "the credit ratio in 2019" is not
+   answered with the 2024 target.
 
 Facts named by a button payload (the ``fact`` entity) are answered as asked.
 """
