@@ -1,17 +1,16 @@
 """Numbers a question names that the chosen facts do not contain.
 
-"What was the SME credit ratio in 2019?", "Kapan target afirmasi 40 persen harus tercapai?": the
-classifier finds the fact about the subject (the 30 % credit-ratio target for 2024), but the
-question pins it to a year or a figure that fact never states. Stating the fact would answer a
-different question, so ``decide`` says the sources do not say (signal 6 in
+A question can find the fact about its subject and still pin it to a year or a figure that fact
+never gives (the ratio "in <another year>", the target "of <another percentage>"). Stating the
+fact would answer a different question, so ``decide`` says the sources do not say (signal 6 in
 ``bot.answering.decision``; docs/evaluation.md measures it).
 
-A number counts as given when it appears in the statement in any language (the Japanese statement
-writes "6位" where the English one says "sixth") or in one of the fact's example questions: those
-are questions the fact answers, so "before 2000?" or "top 10?" on the fact that gives 1978 or the
-sixth place are answered, and an operator who finds a number refused adds an example, not code.
-Japanese "N割" (tenths) reads as N × 10 percent. A digit glued to a Latin-script word is not a
-number: Indonesian writes plurals that way ("lembaga2", "syarat2nya").
+A number counts as given when it appears in the statement in any language (one language may write
+a rank or a share in digits where another spells it out) or in one of the fact's example
+questions: those are questions the fact answers, so a comparison the operator listed there
+("before <year>?", "in the top <n>?") is answered, and an operator who finds a number refused adds
+an example, not code. Japanese "N割" (tenths) reads as N × 10 percent. A digit glued to a
+Latin-script word is not a number: Indonesian writes plurals that way ("lembaga2", "syarat2nya").
 """
 
 from __future__ import annotations
@@ -53,5 +52,4 @@ def unstated_numbers(text: str, facts: list[Fact]) -> frozenset[str]:
 
 
 def _texts(fact: Fact) -> tuple[str, ...]:
-    examples = [q for _, questions in fact.examples.items() for q in questions]
-    return (*fact.statement.values(), *examples)
+    return (*fact.statement.values(), *fact.examples.texts())

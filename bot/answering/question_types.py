@@ -27,7 +27,7 @@ def asked_types(text: str, question_types: list[QuestionType]) -> list[QuestionT
     sample = unicodedata.normalize("NFKC", text or "").casefold()
     found = []
     for question_type in question_types:
-        cues = tuple(cue for _, texts in question_type.cues.items() for cue in texts)
+        cues = tuple(question_type.cues.texts())
         if _pattern(cues).search(sample):
             found.append(question_type)
     return found

@@ -110,6 +110,10 @@ class LocalisedList(_Model):
     def items(self) -> list[tuple[str, list[str]]]:
         return [(lang, self[lang]) for lang in LANGUAGES]
 
+    def texts(self) -> list[str]:
+        """Every text, language by language (training data, cue matching, number checks)."""
+        return [text for lang in LANGUAGES for text in self[lang]]
+
 
 class Citation(_Model):
     """The passages of one source a statement rests on."""

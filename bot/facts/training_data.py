@@ -35,11 +35,11 @@ def training_data(catalogue: Catalogue) -> dict:
     nlu: list[dict] = []
     responses: dict[str, list[dict[str, str]]] = {}
     for item in [*catalogue.facts, *catalogue.groups]:
-        examples = [text for _, texts in item.examples.items() for text in texts]
+        examples = item.examples.texts()
         nlu.append({"intent": f"{FACT_INTENT}/{item.id}", "examples": _block(examples)})
         responses[f"utter_{FACT_INTENT}/{item.id}"] = [{"text": item.id}]
     unanswered = [text for fact in catalogue.facts if fact.unanswered
-                  for _, texts in fact.unanswered.items() for text in texts]
+                  for text in fact.unanswered.texts()]
     if unanswered:
         nlu.append({"intent": NOT_ANSWERED_INTENT, "examples": _block(unanswered)})
     responses[f"utter_{NOT_ANSWERED_INTENT}"] = [{"text": NOT_ANSWERED}]
