@@ -1,6 +1,7 @@
 """The action server (rasa-sdk): every custom action, one module per concern.
 
-Run with ``rasa run actions --actions actions``. Actions read facts only through
+Run with ``python -m rasa_sdk --actions actions`` (what ``rasa run actions`` runs, without
+importing Rasa itself). Actions read facts only through
 ``bot.facts.FactsStore`` and decide the reply language only through ``bot.language``.
 
 The facts store (``FACTS_DB_URL``) is checked when rasa-sdk imports this package: a missing, empty

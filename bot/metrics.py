@@ -1,11 +1,12 @@
 """Prometheus metrics of the action server, served at ``/metrics`` on its own port (``ACTION_PORT``).
 
-Where the route comes from: ``rasa run actions`` builds rasa-sdk's Sanic app itself, and rasa-sdk
-3.6 offers one extension point for it, the pluggy hook ``attach_sanic_app_extensions(app)``, called
-after the app is built (which imports our ``actions`` package) and before it serves. The actions
-package calls :func:`register`, whose hook implementation adds the route and a middleware that times
-every ``/webhook`` call. So the start command stays ``rasa run actions --actions actions`` in
-``make run``, the scale-out, docker-compose and Kubernetes, and no second port is opened.
+Where the route comes from: ``python -m rasa_sdk`` (what ``rasa run actions`` runs) builds
+rasa-sdk's Sanic app itself, and rasa-sdk 3.6 offers one extension point for it, the pluggy hook
+``attach_sanic_app_extensions(app)``, called after the app is built (which imports our ``actions``
+package) and before it serves. The actions package calls :func:`register`, whose hook
+implementation adds the route and a middleware that times every ``/webhook`` call. So the start
+command is ``python -m rasa_sdk --actions actions`` in ``make run``, the scale-out, docker-compose
+and Kubernetes, and no second port is opened.
 
 Metrics (one Sanic worker per action server, as everywhere here; replicas are scraped one by one):
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p var logs
 
 if ! curl -fsS -o /dev/null "http://127.0.0.1:$ACTION_PORT/health" 2>/dev/null; then
-  "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" > logs/actions-shell.log 2>&1 &
+  "$VENV/bin/python" -m rasa_sdk --actions actions --port "$ACTION_PORT" > logs/actions-shell.log 2>&1 &
   pid=$!
   trap 'kill $pid 2>/dev/null || true' EXIT
   "$VENV/bin/python" -m bot.runtime.wait "http://127.0.0.1:$ACTION_PORT/health" --pid "$pid" \

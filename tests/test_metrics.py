@@ -1,5 +1,5 @@
 """Prometheus metrics on the action server (bot/metrics.py): rasa-sdk's own Sanic app, built and
-extended as `rasa run actions --actions actions` does, driven in memory over ASGI with the tracker
+extended as `python -m rasa_sdk --actions actions` does, driven in memory over ASGI with the tracker
 payloads the Rasa server sends, in id, ja and en; then /metrics is read back and parsed."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ async def _asgi(app: Sanic, method: str, path: str, body: bytes = b"",
 
 @pytest.fixture()
 async def action_server(store, tmp_path, monkeypatch):
-    """rasa-sdk's app with our actions and its plugin hook applied, as `rasa run actions` builds
+    """rasa-sdk's app with our actions and its plugin hook applied, as `python -m rasa_sdk` builds
     it; started through ASGI lifespan."""
     from rasa_sdk.endpoint import create_app
     from rasa_sdk.plugin import plugin_manager
