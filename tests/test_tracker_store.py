@@ -54,3 +54,42 @@ def test_endpoints_yml_builds_the_stores_the_environment_names(tmp_path, monkeyp
     assert isinstance(store, TunedSQLTrackerStore)
     assert store.engine.url.database == str(tmp_path / "conversations.db")
     assert isinstance(LockStore.create(endpoints.lock_store), InMemoryLockStore)
+
+
+def _events(path, sender):
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute(
+            "SELECT type_name FROM events WHERE sender_id=? ORDER BY id", (sender,))]
+
+
+def test_each_event_is_stored_once_without_counting_on_save(tmp_path):
+    """The store remembers how many events a tracker it returned holds, instead of Rasa's count
+    query on every save: turns, repeated saves and a new session store each event exactly once,
+    as Rasa's own SQL store does for the same calls."""
+    from rasa.shared.core.events import SessionStarted
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+
+    def conversation(store, path):
+        tracker = DialogueStateTracker.from_events("d-2", [ActionExecuted("action_listen")])
+        asyncio.run(store.save(tracker))  # a new conversation: counted as Rasa does
+        for turn in range(3):
+            tracker = asyncio.run(store.retrieve("d-2"))
+            tracker.update(UserUttered(f"q{turn}", {"name": "ask_fact"}))
+            asyncio.run(store.save(tracker))
+            tracker.update(BotUttered(f"a{turn}"))
+            tracker.update(ActionExecuted("action_listen"))
+            asyncio.run(store.save(tracker))  # a second save of the same turn adds only what is new
+        tracker = asyncio.run(store.retrieve("d-2"))
+        for event in (ActionExecuted("action_session_start"), SessionStarted(),
+                      ActionExecuted("action_listen"), UserUttered("q", {"name": "greet"})):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+        return _events(path, "d-2")
+
+    ours = conversation(_store(tmp_path / "ours.db"), tmp_path / "ours.db")
+    rasas = conversation(SQLTrackerStore(domain=domain, host=f"sqlite:///{tmp_path / 'rasa.db'}"),
+                         tmp_path / "rasa.db")
+    assert ours == rasas
+    assert len(ours) == 1 + 3 * 3 + 4
+    assert asyncio.run(_store(tmp_path / "ours.db").retrieve("d-2")).latest_message.text == "q"
