@@ -35,6 +35,28 @@ def test_patch_is_installed_by_importing_the_components():
     assert RemoteAction.run is rasa_patches._run_or_apologise
     from rasa.utils.tensorflow.models import RasaModel
     assert RasaModel.load.__func__ is rasa_patches._load_for_prediction
+    from rasa.shared.core.events import Event
+    assert Event.resolve_by_type is rasa_patches._resolve_by_type
+
+
+def test_event_classes_resolve_as_rasa_resolves_them():
+    """Every event type name gives Rasa's class, twice (the second time remembered); unknown names
+    keep Rasa's default, its error and its ``topic`` exception; events read back are equal."""
+    from rasa.shared.core.events import Event, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    original = rasa_patches._original_resolve_by_type
+    for cls in all_subclasses(Event):
+        for _ in range(2):
+            assert Event.resolve_by_type(cls.type_name) is original(cls.type_name)
+    assert Event.resolve_by_type("no_such_event", default=UserUttered) is UserUttered
+    assert "no_such_event" not in rasa_patches._event_classes
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    events = [ActionExecuted("action_listen"), SlotSet("language", "id"), BotUttered("hai"),
+              SessionStarted()]
+    assert [Event.from_parameters(e.as_dict()) for e in events] == events
 
 
 @pytest.mark.servers
