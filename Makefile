@@ -47,7 +47,7 @@ eval: train       ## NLU macro-F1 per language on held-out examples -> reports/n
 answers: train    ## answer precision on held-out questions -> reports/answers/summary.md
 	@$(ENV) $(BIN)/python scripts/evaluate_answers.py
 
-compare-pipelines: train  ## our NLU pipeline vs Rasa's default one on the held-out examples (~15 min)
+compare-pipelines: train  ## our NLU pipeline vs Rasa's default one on the held-out examples (~25 min)
 	@$(ENV) $(BIN)/python scripts/compare_default_pipeline.py
 
 review: setup     ## unanswered questions, grouped; export --csv FILE, attach ITEM_ID FACT_ID, dismiss ITEM_ID (ARGS="...")

@@ -7,7 +7,8 @@ never trained on) and prints both per language. Two changes to the default, both
 intent figures: a fixed ``random_seed`` (repeatable), and no ResponseSelector (it picks among facts
 after the intent is known, so it does not change intent accuracy, and it doubled the training).
 
-Slow: the default DIET (two transformer layers, 100 epochs) trains for 10-15 minutes here. Not
+Slow: the default DIET (two transformer layers, 100 epochs) trains for ~23 minutes here with the
+training data of 2026-12-07 (10-15 minutes with earlier, smaller data). Not
 part of ``make test``; ``make compare-pipelines`` runs it, docs/evaluation.md has the figures.
 """
 
