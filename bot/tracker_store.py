@@ -48,7 +48,7 @@ class TunedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name != "sqlite":
+        if not self._is_sqlite():
             return
         url = self.engine.url
         self.engine.dispose()
@@ -60,20 +60,20 @@ class TunedSQLTrackerStore(SQLTrackerStore):
     async def _retrieve(self, sender_id: str,
                         fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        if tracker is not None and self._counts_in_memory() and not fetch_events_from_all_sessions:
+        if tracker is not None and self._is_sqlite() and not fetch_events_from_all_sessions:
             setattr(tracker, STORED_EVENTS, len(tracker.events))
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)
-        if self._counts_in_memory():
+        if self._is_sqlite():
             setattr(tracker, STORED_EVENTS, len(tracker.events))
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        stored = getattr(tracker, STORED_EVENTS, None) if self._counts_in_memory() else None
+        stored = getattr(tracker, STORED_EVENTS, None) if self._is_sqlite() else None
         if stored is None:
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
-    def _counts_in_memory(self) -> bool:
+    def _is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
