@@ -128,7 +128,15 @@ def test_language_entity_only_on_a_clear_signal(text, intent, expected):
     [("Teten", True), ("SMRJ?", True), ("中小機構", True), ("中小機構とは？", True),
      ("rumput laut", True), ("tentang SMRJ dan IFC", True), ("METIとSMRJ", True),
      ("テテン大臣", True), ("about METI", True),
-     ("Apa itu SMRJ?", False), ("SMRJの電話番号は？", False), ("How much did SMRJ invest?", False),
+     # Asking who or what a person or organisation is: their card answers it.
+     ("Apa itu SMRJ?", True), ("Siapa Teten?", True), ("Who is Nagamine?", True),
+     ("ジョコウィとはどなたですか", True), ("SMRJはどんな機関ですか？", True),
+     ("What are METI and SMRJ?", True), ("テテン大臣について教えてください", True),
+     ("tell me about seaweed", True), ("海藻について教えてください", True), ("ceritakan tentang bambu", True),
+     # ... but not what a commodity is (a definition the sources do not give), nor a detail.
+     ("apa itu rumput laut?", False), ("What is seaweed?", False), ("SMRJの人は誰", False),
+     ("Who is the head of SMRJ?", False), ("Siapa kepala SMRJ?", False), ("Who is at METI?", False),
+     ("SMRJの電話番号は？", False), ("How much did SMRJ invest?", False),
      ("hello", False), ("", False)],
 )
 def test_only_names_recognises_messages_made_of_names(extractor, text, expected):

@@ -32,21 +32,29 @@ from bot.facts.schema import ENTITY_INTENT
 from bot.language import lexicon
 
 NAME_ENTITIES = ("organisation", "person", "commodity")
+#: Names whose card says who or what they are (a commodity's says only what the facts do with it).
+IDENTITY_ENTITIES = ("organisation", "person")
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
 
 
 def only_names(text: str, entities: list[dict[str, Any]]) -> bool:
-    """True when ``text`` holds at least one name and nothing else but fillers and punctuation."""
-    spans = [(e["start"], e["end"]) for e in entities
+    """True when ``text`` holds at least one name and nothing else but fillers and punctuation.
+
+    When every name is a person or an organisation, the words that ask who or what they are
+    ("Siapa Teten?", 「ジョコウィとはどなたですか」) count as fillers too: their card answers that.
+    """
+    names = [e for e in entities
              if e.get("entity") in NAME_ENTITIES and isinstance(e.get("start"), int)]
-    if not spans:
+    if not names:
         return False
     rest = list(text)
-    for start, end in spans:
-        rest[start:end] = [" "] * (end - start)
+    for entity in names:
+        rest[entity["start"]:entity["end"]] = [" "] * (entity["end"] - entity["start"])
     remainder = "".join(rest).casefold()
     fillers = lexicon.name_fillers()
+    if all(e["entity"] in IDENTITY_ENTITIES for e in names):
+        fillers = fillers | lexicon.identity_frames()
     for word in _WORDS.findall(remainder):
         if word in fillers:
             continue

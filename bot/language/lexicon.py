@@ -81,3 +81,9 @@ def is_stopword(word: str) -> bool:
 def name_fillers() -> frozenset[str]:
     """Words that may stand next to names in a message that asks about nothing but those names."""
     return frozenset(str(word).casefold() for word in _lexicon().get("name_fillers", []))
+
+
+@lru_cache(maxsize=1)
+def identity_frames() -> frozenset[str]:
+    """Words that, next to names of people and organisations only, ask who or what they are."""
+    return frozenset(str(word).casefold() for word in _lexicon().get("identity_frames", []))
