@@ -136,6 +136,9 @@ def test_language_entity_only_on_a_clear_signal(text, intent, expected):
      # ... but not what a commodity is (a definition the sources do not give), nor a detail.
      ("apa itu rumput laut?", False), ("What is seaweed?", False), ("SMRJの人は誰", False),
      ("Who is the head of SMRJ?", False), ("Siapa kepala SMRJ?", False), ("Who is at METI?", False),
+     # A title names a person only beside a person's name.
+     ("Siapa Menteri Teten?", True), ("Who is the METI minister?", False),
+     ("経済産業省の大臣は誰", False), ("Siapa menteri METI?", False), ("METI minister", False),
      ("SMRJの電話番号は？", False), ("How much did SMRJ invest?", False),
      ("hello", False), ("", False)],
 )

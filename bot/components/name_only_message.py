@@ -43,6 +43,8 @@ def only_names(text: str, entities: list[dict[str, Any]]) -> bool:
 
     When every name is a person or an organisation, the words that ask who or what they are
     ("Siapa Teten?", 「ジョコウィとはどなたですか」) count as fillers too: their card answers that.
+    Titles ("Menteri", "大臣") count only beside a person: "Who is the METI minister?" asks for
+    someone the METI card does not name.
     """
     names = [e for e in entities
              if e.get("entity") in NAME_ENTITIES and isinstance(e.get("start"), int)]
@@ -53,6 +55,8 @@ def only_names(text: str, entities: list[dict[str, Any]]) -> bool:
         rest[entity["start"]:entity["end"]] = [" "] * (entity["end"] - entity["start"])
     remainder = "".join(rest).casefold()
     fillers = lexicon.name_fillers()
+    if any(e["entity"] == "person" for e in names):
+        fillers = fillers | lexicon.person_titles()
     if all(e["entity"] in IDENTITY_ENTITIES for e in names):
         fillers = fillers | lexicon.identity_frames()
     for word in _WORDS.findall(remainder):

@@ -84,6 +84,12 @@ def name_fillers() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def person_titles() -> frozenset[str]:
+    """Titles and honorifics: fillers beside a person's name only ("Menteri Teten")."""
+    return frozenset(str(word).casefold() for word in _lexicon().get("person_titles", []))
+
+
+@lru_cache(maxsize=1)
 def identity_frames() -> frozenset[str]:
     """Words that, next to names of people and organisations only, ask who or what they are."""
     return frozenset(str(word).casefold() for word in _lexicon().get("identity_frames", []))
