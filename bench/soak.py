@@ -93,9 +93,12 @@ def load_phrases() -> Phrases:
         data = yaml.safe_load((ROOT / "tests" / "nlu" / f"{lang}.yml").read_text(encoding="utf-8"))
         by_intent: dict[str, list[str]] = {}
         for block in data["nlu"]:
-            examples = [line[2:].strip() for line in block.get("examples", "").splitlines()
-                        if line.startswith("- ")]
-            by_intent.setdefault(block["intent"], []).extend(examples)
+            examples = block.get("examples", "")
+            if isinstance(examples, str):  # Rasa's block string; else items with text and metadata
+                texts = [line[2:].strip() for line in examples.splitlines() if line.startswith("- ")]
+            else:
+                texts = [item["text"] for item in examples]
+            by_intent.setdefault(block["intent"], []).extend(texts)
         greetings[lang] = by_intent["greet"]
         thanks[lang] = by_intent["thanks"]
         questions[lang] = [q for intent, qs in by_intent.items() if intent.startswith("ask_fact/")

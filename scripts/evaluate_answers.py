@@ -57,7 +57,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answering import Decision, decide  # noqa: E402
 from bot.facts import FactsStore, load_catalogue  # noqa: E402
-from bot.facts.schema import FACT_INTENT, NOT_ANSWERED_INTENT, OUT_OF_SCOPE_INTENT  # noqa: E402
+from bot.facts.schema import (  # noqa: E402
+    ENTITY_INTENT,
+    FACT_INTENT,
+    NOT_ANSWERED_INTENT,
+    OUT_OF_SCOPE_INTENT,
+)
 from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
@@ -78,8 +83,10 @@ TARGET_LANGUAGE = 1.0
 #: regression floor (docs/evaluation.md, "Regression floors"). v3's English answerable questions
 #: were at 70-74 % with the model it was written against; v4's Japanese ones at 80 %; v6's
 #: Japanese and English ones at 72 %, and v6's English ones read 62-78 % over 13 trainings of
-#: 2026-12-07's fifth session (seeds, epochs, features), hence its floor at 60 %.
-RECALL_FLOORS = {"v3": 0.65, "v4": 0.75, "v6": 0.60}
+#: 2026-12-07's fifth session (seeds, epochs, features), hence its floor at 60 %. v7's Indonesian
+#: answerable questions were at 83 % when first scored (2026-12-08), closer to 80 % than retraining
+#: noise (up to 6 points between seeds), hence 75 %.
+RECALL_FLOORS = {"v3": 0.65, "v4": 0.75, "v6": 0.60, "v7": 0.75}
 #: Blind sets whose misleading rate was first measured over ``--max-misleading``: their own, higher
 #: regression ceiling. v5's English unanswerable questions were at 28 % when it was first scored,
 #: v6's Indonesian ones at 30 %.
@@ -152,12 +159,13 @@ def _cases() -> list[Case]:
         heldout = yaml.safe_load((ROOT / "tests" / "nlu" / f"{lang}.yml").read_text("utf-8"))
         for block in heldout["nlu"]:
             intent = block.get("intent", "")
-            texts = [line.strip()[2:].strip() for line in block.get("examples", "").splitlines()]
-            for text in filter(None, texts):
+            for text, fact in _examples(block):
                 if intent in (NOT_ANSWERED_INTENT, OUT_OF_SCOPE_INTENT):
                     cases.append(Case(lang, "heldout_oos", text, (), {}))
                 elif intent.startswith(FACT_INTENT + "/"):
                     cases.append(Case(lang, "heldout", text, (intent.split("/", 1)[1],), {}))
+                elif intent == ENTITY_INTENT and fact:  # "who is …?": the card must state it
+                    cases.append(Case(lang, "heldout", text, (fact,), {}))
         near = yaml.safe_load((ROOT / "tests" / "nlu" / "near_domain" / f"{lang}.yml").read_text("utf-8"))
         cases += [Case(lang, "heldout_oos", i["text"], (), {}) for i in near["unanswerable"]]
         for version in BLIND_SETS:
@@ -168,6 +176,16 @@ def _cases() -> list[Case]:
             cases += [Case(lang, kind + "answerable", i["text"], tuple(i["facts"]), {})
                       for i in blind["answerable"]]
     return cases
+
+
+def _examples(block: dict) -> list[tuple[str, str | None]]:
+    """(text, fact) of an NLU block's examples, written as Rasa's block string ("- text" lines) or
+    as a list of items with ``text`` and ``metadata`` (whose ``fact`` names the fact expected)."""
+    examples = block.get("examples") or ""
+    if isinstance(examples, str):
+        texts = [line.strip()[2:].strip() for line in examples.splitlines()]
+        return [(text, None) for text in texts if text]
+    return [(item["text"], (item.get("metadata") or {}).get("fact")) for item in examples]
 
 
 async def _parse_all(model: Path, cases: list[Case]) -> list[Case]:
