@@ -337,6 +337,9 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
     def without_numbers(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, check_numbers=False, **kwargs)
 
+    def without_listed(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
+        return decide(parse, store, check_listed=False, **kwargs)
+
     def without_search(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, **{**kwargs, "min_search_confidence": None})
 
@@ -344,6 +347,7 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
             ("without the out-of-scope class", ignoring_out_of_scope),
             ("without the named-entity check", without_mentions),
             ("without the number check", without_numbers),
+            ("without the inclusion check", without_listed),
             ("without the search's second opinion", without_search)]
 
 

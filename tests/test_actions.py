@@ -336,3 +336,17 @@ async def test_a_number_the_fact_does_not_state_is_not_answered_with_it(
     await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert "utter_fact_answer" not in _responses(dispatcher)
     assert "utter_sources_dont_answer" in _responses(dispatcher)
+
+
+@pytest.mark.parametrize(("text", "lang", "stated"), [
+    ("Is tuna included among the downstreamed commodities?", "en", False),
+    ("Apakah udang termasuk komoditas yang dihilirisasi?", "id", True),
+])
+async def test_an_inclusion_question_is_answered_only_when_the_list_names_its_item(
+        store, dispatcher, domain, tracker_for, text, lang, stated):
+    """The selector is sure of the commodities fact; tuna is not on its list, shrimp is."""
+    tracker = tracker_for(text, intent="ask_fact", language=lang,
+                          facts=[("commodity_downstreaming", 0.95)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    assert ("utter_fact_answer" in _responses(dispatcher)) is stated
+    assert ("utter_sources_dont_answer" in _responses(dispatcher)) is not stated

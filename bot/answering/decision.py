@@ -20,7 +20,10 @@ Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions 
    signals agreeing make a lower threshold safe where either alone is not;
 6. the numbers the question names (a year, a percentage) against those the chosen facts state or
    their example questions name (``bot.answering.numbers``): "the credit ratio in 2019" is not
-   answered with the 2024 target.
+   answered with the 2024 target;
+7. the items an inclusion question names against the chosen facts' texts
+   (``bot.answering.unlisted``): "is tuna included?" is not answered with a list that never names
+   tuna.
 
 Facts named by a button payload (the ``fact`` entity) are answered as asked.
 """
@@ -32,6 +35,7 @@ from typing import Any
 
 from bot.answering.numbers import unstated_numbers
 from bot.answering.question_types import asked_types
+from bot.answering.unlisted import unlisted_items
 from bot.facts.schema import (
     BRIEF_INTENT,
     ENTITY_INTENT,
@@ -81,14 +85,14 @@ class Decision:
 
 def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
            max_facts: int = 3, question_types: list[QuestionType] | None = None,
-           check_mentions: bool = True, check_numbers: bool = True, lang: str | None = None,
-           min_search_confidence: float | None = None) -> Decision:
+           check_mentions: bool = True, check_numbers: bool = True, check_listed: bool = True,
+           lang: str | None = None, min_search_confidence: float | None = None) -> Decision:
     """The decision for one message, from its NLU parse (Rasa's ``latest_message``).
 
     ``question_types`` defaults to the store's; the evaluation passes ``[]``,
-    ``check_mentions=False`` and ``check_numbers=False`` to measure what each signal adds. The
-    search's second opinion needs the conversation's ``lang`` and ``min_search_confidence``;
-    without them it is off.
+    ``check_mentions=False``, ``check_numbers=False`` and ``check_listed=False`` to measure what
+    each signal adds. The search's second opinion and the inclusion check need the conversation's
+    ``lang`` (the search also ``min_search_confidence``); without it they are off.
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
@@ -118,7 +122,8 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
                 and (confidence >= min_confidence
                      or _search_agrees(text, lang, facts, store, confidence, min_search_confidence))
                 and not (check_mentions and _unmentioned(subjects, facts, store))
-                and not (check_numbers and unstated_numbers(text, facts))):
+                and not (check_numbers and unstated_numbers(text, facts))
+                and not (check_listed and lang and unlisted_items(text, lang, facts, store))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store)), label=label,

@@ -468,6 +468,12 @@ def search_terms(query: str, lang: str) -> list[str]:
     return terms[:32]
 
 
+def fact_vocabulary(fact: Fact) -> str:
+    """Everything a fact says or is asked by, in every language, normalised: what an inclusion
+    question's items are looked up in (``bot.answering.unlisted``)."""
+    return "\n".join(_document(fact, lang) for lang in LANGUAGES)
+
+
 def normalise(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
 

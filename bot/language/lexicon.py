@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -81,6 +82,17 @@ def is_stopword(word: str) -> bool:
 def name_fillers() -> frozenset[str]:
     """Words that may stand next to names in a message that asks about nothing but those names."""
     return frozenset(str(word).casefold() for word in _lexicon().get("name_fillers", []))
+
+
+@lru_cache(maxsize=1)
+def inclusion_cues() -> dict[str, tuple[str, ...]]:
+    """Per language, words that ask whether something is included ("termasuk", "含まれ")."""
+    return {lang: tuple(normalise_cue(str(cue)) for cue in cues)
+            for lang, cues in (_lexicon().get("inclusion_cues") or {}).items()}
+
+
+def normalise_cue(cue: str) -> str:
+    return unicodedata.normalize("NFKC", cue).casefold()
 
 
 @lru_cache(maxsize=1)
