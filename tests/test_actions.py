@@ -350,3 +350,15 @@ async def test_an_inclusion_question_is_answered_only_when_the_list_names_its_it
     await ActionAnswerFact().run(dispatcher, tracker, domain)
     assert ("utter_fact_answer" in _responses(dispatcher)) is stated
     assert ("utter_sources_dont_answer" in _responses(dispatcher)) is not stated
+
+
+async def test_when_the_selector_offers_nothing_the_search_offers_the_closest_facts(
+        store, dispatcher, domain, tracker_for):
+    """Sure that no fact answers, the selector leaves no candidate worth a button; the facts that
+    hold most of the question's words are offered instead of only the topic menu."""
+    tracker = tracker_for("Is tuna included in the downstreaming of commodities?", intent="ask_fact",
+                          language="en", facts=[("not_answered", 0.99)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    assert _responses(dispatcher) == ["utter_sources_dont_answer", "utter_closest_facts"]
+    payloads = " ".join(b["payload"] for b in dispatcher.messages[1]["buttons"])
+    assert '"fact":"commodity_downstreaming"' in payloads

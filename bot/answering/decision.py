@@ -126,11 +126,11 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
                 and not (check_listed and lang and unlisted_items(text, lang, facts, store))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
-                        offers=tuple(_offers(ranking, subjects, store)), label=label,
+                        offers=tuple(_offers(ranking, subjects, store, text, lang)), label=label,
                         confidence=confidence)
     if subjects or asked:
         return Decision("not_in_sources", missing=tuple(asked),
-                        offers=tuple(_offers(ranking, subjects, store)))
+                        offers=tuple(_offers(ranking, subjects, store, text, lang)))
     return Decision("unknown")
 
 
@@ -187,12 +187,18 @@ def _unmentioned(subjects: list[str], facts: list[Fact], store: FactsStore) -> b
     return any(subject.casefold() not in mentioned for subject in subjects)
 
 
-def _offers(ranking: list[tuple[str, float]], subjects: list[str],
-            store: FactsStore) -> list[Answerable]:
-    """Closest facts to offer as buttons: the named entities' cards, then the selector's best."""
+def _offers(ranking: list[tuple[str, float]], subjects: list[str], store: FactsStore,
+            text: str = "", lang: str | None = None) -> list[Answerable]:
+    """Closest facts to offer as buttons: the named entities' cards, then the selector's best.
+    When neither gives one (the selector sure that no fact answers: "is tuna included?"), the
+    full-text search's facts that hold most of the question's words, so the person still sees
+    what the sources do say about it rather than only the topic menu."""
     items: list[Answerable] = [f for name in subjects for f in store.entity_card(name)[:1]]
     items += store.items([label for label, confidence in ranking
                           if confidence >= MIN_OFFER_CONFIDENCE])
+    if not items and lang:
+        items = [hit.fact for hit in store.search(text, lang, limit=MAX_OFFERS)
+                 if hit.score >= MIN_SEARCH_SCORE]
     return _unique(items)[:MAX_OFFERS]
 
 
