@@ -54,6 +54,7 @@ import yaml
 
 from bench.processes import rss
 from bot.facts.schema import NOT_ANSWERED_INTENT
+from bot.facts.training_data import block_examples
 from bot.runtime.processes import (
     MODEL,
     ROOT,
@@ -93,12 +94,8 @@ def load_phrases() -> Phrases:
         data = yaml.safe_load((ROOT / "tests" / "nlu" / f"{lang}.yml").read_text(encoding="utf-8"))
         by_intent: dict[str, list[str]] = {}
         for block in data["nlu"]:
-            examples = block.get("examples", "")
-            if isinstance(examples, str):  # Rasa's block string; else items with text and metadata
-                texts = [line[2:].strip() for line in examples.splitlines() if line.startswith("- ")]
-            else:
-                texts = [item["text"] for item in examples]
-            by_intent.setdefault(block["intent"], []).extend(texts)
+            by_intent.setdefault(block["intent"], []).extend(
+                text for text, _ in block_examples(block))
         greetings[lang] = by_intent["greet"]
         thanks[lang] = by_intent["thanks"]
         questions[lang] = [q for intent, qs in by_intent.items() if intent.startswith("ask_fact/")

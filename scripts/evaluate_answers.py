@@ -63,6 +63,7 @@ from bot.facts.schema import (  # noqa: E402
     NOT_ANSWERED_INTENT,
     OUT_OF_SCOPE_INTENT,
 )
+from bot.facts.training_data import block_examples  # noqa: E402
 from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
@@ -159,7 +160,7 @@ def _cases() -> list[Case]:
         heldout = yaml.safe_load((ROOT / "tests" / "nlu" / f"{lang}.yml").read_text("utf-8"))
         for block in heldout["nlu"]:
             intent = block.get("intent", "")
-            for text, fact in _examples(block):
+            for text, fact in block_examples(block):
                 if intent in (NOT_ANSWERED_INTENT, OUT_OF_SCOPE_INTENT):
                     cases.append(Case(lang, "heldout_oos", text, (), {}))
                 elif intent.startswith(FACT_INTENT + "/"):
@@ -176,16 +177,6 @@ def _cases() -> list[Case]:
             cases += [Case(lang, kind + "answerable", i["text"], tuple(i["facts"]), {})
                       for i in blind["answerable"]]
     return cases
-
-
-def _examples(block: dict) -> list[tuple[str, str | None]]:
-    """(text, fact) of an NLU block's examples, written as Rasa's block string ("- text" lines) or
-    as a list of items with ``text`` and ``metadata`` (whose ``fact`` names the fact expected)."""
-    examples = block.get("examples") or ""
-    if isinstance(examples, str):
-        texts = [line.strip()[2:].strip() for line in examples.splitlines()]
-        return [(text, None) for text in texts if text]
-    return [(item["text"], (item.get("metadata") or {}).get("fact")) for item in examples]
 
 
 async def _parse_all(model: Path, cases: list[Case]) -> list[Case]:

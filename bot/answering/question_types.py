@@ -28,13 +28,15 @@ def asked_types(text: str, question_types: list[QuestionType]) -> list[QuestionT
     found = []
     for question_type in question_types:
         cues = tuple(question_type.cues.texts())
-        if _pattern(cues).search(sample):
+        if cue_pattern(cues).search(sample):
             found.append(question_type)
     return found
 
 
 @lru_cache(maxsize=64)
-def _pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+def cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a list of cues, longest first, to search NFKC-normalised, case-folded text
+    (also the inclusion cues of ``bot.answering.unlisted``)."""
     parts = []
     for cue in sorted({unicodedata.normalize("NFKC", c).casefold() for c in cues}, key=len,
                       reverse=True):

@@ -16,29 +16,26 @@ ones.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
+from bot.answering.question_types import cue_pattern
 from bot.facts.schema import Fact
 from bot.facts.store import FactsStore, fact_vocabulary, normalise, search_terms
 from bot.language import lexicon
-from bot.language.matching import bounded
 
 
 def unlisted_items(text: str, lang: str, facts: list[Fact], store: FactsStore) -> list[str]:
     """The content words of an inclusion question that none of ``facts`` contains, in its texts
     or as an alias of an entity it mentions ("biopharma" for medicinal plants); [] when the
     question does not ask whether something is included."""
-    sample = normalise(text or "")
-    if not _cue_pattern(lang).search(sample):
-        return []
     cues = lexicon.inclusion_cues().get(lang, ())
+    if not cue_pattern(cues).search(normalise(text or "")):
+        return []
+    cue_words = {normalise(cue) for cue in cues}
     mentioned = store.mentioned_entities([fact.id for fact in facts])
     aliases = [normalise(form) for entity in store.entities()
                if entity.name.casefold() in mentioned for form in entity.forms()]
     vocabulary = "\n".join([*(fact_vocabulary(fact) for fact in facts), *aliases])
     return [term for term in search_terms(text, lang)
-            if term not in cues and not any(form in vocabulary for form in _forms(term, lang))]
+            if term not in cue_words and not any(form in vocabulary for form in _forms(term, lang))]
 
 
 def _forms(term: str, lang: str) -> tuple[str, ...]:
@@ -47,9 +44,3 @@ def _forms(term: str, lang: str) -> tuple[str, ...]:
         return term, term[:-1]
     return (term,)
 
-
-@lru_cache(maxsize=8)
-def _cue_pattern(lang: str) -> re.Pattern[str]:
-    cues = sorted(lexicon.inclusion_cues().get(lang, ()), key=len, reverse=True)
-    parts = [bounded(re.escape(cue).replace(r"\ ", r"\s+"), cue) for cue in cues]
-    return re.compile("|".join(parts) or r"(?!x)x")

@@ -85,6 +85,17 @@ _BlockDumper.add_representer(
     _Block, lambda dumper, data: dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|"))
 
 
+def block_examples(block: dict) -> list[tuple[str, str | None]]:
+    """(text, fact) of one intent block of an NLU file, its examples written as Rasa's block
+    string ("- text" lines) or as items with ``text`` and ``metadata`` (whose ``fact`` names the
+    fact a held-out question expects: tests/nlu's "who is …?" questions, scripts/evaluate_answers.py)."""
+    examples = block.get("examples") or ""
+    if isinstance(examples, str):
+        texts = [line.strip()[2:].strip() for line in examples.splitlines()]
+        return [(text, None) for text in texts if text]
+    return [(item["text"], (item.get("metadata") or {}).get("fact")) for item in examples]
+
+
 def _block(texts: list[str]) -> _Block:
     seen: list[str] = []
     for text in texts:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,12 +86,8 @@ def name_fillers() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def inclusion_cues() -> dict[str, tuple[str, ...]]:
     """Per language, words that ask whether something is included ("termasuk", "含まれ")."""
-    return {lang: tuple(normalise_cue(str(cue)) for cue in cues)
+    return {lang: tuple(map(str, cues))
             for lang, cues in (_lexicon().get("inclusion_cues") or {}).items()}
-
-
-def normalise_cue(cue: str) -> str:
-    return unicodedata.normalize("NFKC", cue).casefold()
 
 
 @lru_cache(maxsize=1)
