@@ -122,7 +122,13 @@ def main() -> int:
     args = parser.parse_args()
     threshold = settings().bot_answer_min_confidence if args.threshold is None else args.threshold
     store = _store()
-    cases = asyncio.run(_parse_all(Path(args.model), _cases()))
+    cases = _cases()
+    unknown = _unknown_answers(cases, store)
+    if unknown:
+        print(f"Unknown fact or group ids in the evaluation sets: {', '.join(unknown)}",
+              file=sys.stderr)
+        return 2
+    cases = asyncio.run(_parse_all(Path(args.model), cases))
     rates, languages = _rates(cases, store, threshold), _reply_language(cases)
     lines = _report(cases, store, threshold, rates, languages)
     targets = _within(rates, languages, TARGET_MISLEADING, TARGET_RECALL, TARGET_LANGUAGE)
@@ -192,6 +198,14 @@ async def _parse_all(model: Path, cases: list[Case]) -> list[Case]:
     for case in cases:
         case.parse = await agent.parse_message(case.text)
     return cases
+
+
+def _unknown_answers(cases: list[Case], store: FactsStore) -> list[str]:
+    """Expected ids that name no fact or group: a stale label can never be met, so it would
+    count a right reply as wrong without anyone noticing."""
+    known = {fact.id for fact in store.all()} | {group.id for group in store.groups()}
+    return sorted({answer for case in cases if case.kind not in ("names",)
+                   for answer in case.expected if answer not in known})
 
 
 def _outcome(case: Case, decision: Decision, store: FactsStore) -> bool:
