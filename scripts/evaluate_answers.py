@@ -345,6 +345,9 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
     def without_listed(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, check_listed=False, **kwargs)
 
+    def without_offices(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
+        return decide(parse, store, check_offices=False, **kwargs)
+
     def without_search(parse: dict, store: FactsStore, **kwargs: Any) -> Decision:
         return decide(parse, store, **{**kwargs, "min_search_confidence": None})
 
@@ -353,6 +356,7 @@ def _variants() -> list[tuple[str, Callable[..., Decision]]]:
             ("without the named-entity check", without_mentions),
             ("without the number check", without_numbers),
             ("without the inclusion check", without_listed),
+            ("without the office check", without_offices),
             ("without the search's second opinion", without_search)]
 
 

@@ -352,6 +352,20 @@ async def test_an_inclusion_question_is_answered_only_when_the_list_names_its_it
     assert ("utter_sources_dont_answer" in _responses(dispatcher)) is not stated
 
 
+@pytest.mark.parametrize(("text", "lang", "stated"), [
+    ("Who is the METI minister?", "en", False),
+    ("Siapa perdana menteri Jepang?", "id", False),
+    ("Who is the minister of cooperatives and SMEs?", "en", True),
+])
+async def test_an_office_question_is_answered_only_by_a_fact_naming_its_holder(
+        store, dispatcher, domain, tracker_for, text, lang, stated):
+    """The selector is sure of Teten's card; it names the holder of one office only."""
+    tracker = tracker_for(text, intent="ask_fact", language=lang, facts=[("person_teten", 0.95)])
+    await ActionAnswerFact().run(dispatcher, tracker, domain)
+    assert ("utter_fact_answer" in _responses(dispatcher)) is stated
+    assert ("utter_sources_dont_answer" in _responses(dispatcher)) is not stated
+
+
 async def test_when_the_selector_offers_nothing_the_search_offers_the_closest_facts(
         store, dispatcher, domain, tracker_for):
     """Sure that no fact answers, the selector leaves no candidate worth a button; the facts that

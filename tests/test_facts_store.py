@@ -143,6 +143,34 @@ def test_duplicate_id_across_files_is_reported(tmp_path):
         load_catalogue(folder)
 
 
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda office: office.update(title="emperor"), "office title 'emperor' is not one of"),
+    (lambda office: office.update(of="Godzilla"), "office of 'Godzilla', which is not an organisation"),
+])
+def test_a_bad_office_names_the_file_the_entity_and_the_problem(tmp_path, change, expected):
+    folder = _copy_facts(tmp_path)
+    path = folder / "entities.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    teten = next(e for e in document["entities"] if e["name"] == "Teten Masduki")
+    change(teten["offices"][0])
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(FactsValidationError) as error:
+        load_catalogue(folder)
+    assert str(path) in str(error.value) and "entity 'Teten Masduki'" in str(error.value)
+    assert expected in str(error.value)
+
+
+def test_only_a_person_holds_offices(tmp_path):
+    folder = _copy_facts(tmp_path)
+    path = folder / "entities.yml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    meti = next(e for e in document["entities"] if e["name"] == "METI")
+    meti["offices"] = [{"title": "minister"}]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(FactsValidationError, match="only a person holds offices"):
+        load_catalogue(folder)
+
+
 def test_broken_yaml_names_the_file(tmp_path):
     folder = _copy_facts(tmp_path)
     (folder / "broken.yml").write_text("facts: [\n  - id: x\n", encoding="utf-8")

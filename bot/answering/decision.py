@@ -23,7 +23,10 @@ Signals, each measured by ``scripts/evaluate_answers.py`` on held-out questions 
    answered with the 2024 target;
 7. the items an inclusion question names against the chosen facts' texts
    (``bot.answering.unlisted``): "is tuna included?" is not answered with a list that never names
-   tuna.
+   tuna;
+8. the office a question asks the holder of against the offices of the people the chosen facts
+   name (``bot.answering.offices``): "Who is the METI minister?" is not answered with the card of
+   Indonesia's cooperatives minister.
 
 Facts named by a button payload (the ``fact`` entity) are answered as asked.
 """
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answering.numbers import unstated_numbers
+from bot.answering.offices import unheld_office
 from bot.answering.question_types import asked_types
 from bot.answering.unlisted import unlisted_items
 from bot.facts.schema import (
@@ -86,13 +90,15 @@ class Decision:
 def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
            max_facts: int = 3, question_types: list[QuestionType] | None = None,
            check_mentions: bool = True, check_numbers: bool = True, check_listed: bool = True,
+           check_offices: bool = True,
            lang: str | None = None, min_search_confidence: float | None = None) -> Decision:
     """The decision for one message, from its NLU parse (Rasa's ``latest_message``).
 
     ``question_types`` defaults to the store's; the evaluation passes ``[]``,
-    ``check_mentions=False``, ``check_numbers=False`` and ``check_listed=False`` to measure what
-    each signal adds. The search's second opinion and the inclusion check need the conversation's
-    ``lang`` (the search also ``min_search_confidence``); without it they are off.
+    ``check_mentions=False``, ``check_numbers=False``, ``check_listed=False`` and
+    ``check_offices=False`` to measure what each signal adds. The search's second opinion, the
+    inclusion check and the office check need the conversation's ``lang`` (the search also
+    ``min_search_confidence``); without it they are off.
     """
     text = parse.get("text") or ""
     intent = (parse.get("intent") or {}).get("name") or ""
@@ -123,7 +129,9 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
                      or _search_agrees(text, lang, facts, store, confidence, min_search_confidence))
                 and not (check_mentions and _unmentioned(subjects, facts, store))
                 and not (check_numbers and unstated_numbers(text, facts))
-                and not (check_listed and lang and unlisted_items(text, lang, facts, store))):
+                and not (check_listed and lang and unlisted_items(text, lang, facts, store))
+                and not (check_offices and lang and unheld_office(
+                    text, lang, facts, store, names_person=bool(_entity_values(parse, "person"))))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store, text, lang)), label=label,

@@ -154,6 +154,7 @@ def _check_catalogue(items: dict[str, list[tuple[Any, str]]], sources_dir: Path,
     _unique_ids([(m.id, file, "menu entry") for m, file in items["menu"]], problems)
     _unique_ids([(q.id, file, "question type") for q, file in items["question_types"]], problems)
     _check_aliases(items["entities"], problems)
+    _check_offices(items["entities"], problems)
     _check_examples([(f"fact '{f.id}'", f.id, "examples", f.examples, file) for f, file in facts]
                     + [(f"group '{g.id}'", g.id, "examples", g.examples, file) for g, file in groups]
                     + [(f"fact '{f.id}'", NOT_ANSWERED, "unanswered", f.unanswered, file)
@@ -241,6 +242,25 @@ def _check_examples(owners: list[tuple[str, str, str, Any, str]], problems: list
                     role = "an example" if first[2] == "examples" else "an unanswered question"
                     problems.append(Problem(file, item, f"{field}.{lang}: {text!r} is also "
                                             f"{role} of {first[1]}"))
+
+
+def _check_offices(entities: list[tuple[Entity, str]], problems: list[Problem]) -> None:
+    """An office's title must be one the lexicon knows the words for, and its ``of`` an
+    organisation of the entities file: otherwise the office check could never match it."""
+    from bot.language.lexicon import office_titles
+
+    titles = office_titles()
+    organisations = {entity.name for entity, _ in entities if entity.type == "organisation"}
+    for entity, file in entities:
+        for office in entity.offices:
+            if office.title not in titles:
+                problems.append(Problem(file, f"entity '{entity.name}'",
+                                        f"office title '{office.title}' is not one of "
+                                        f"lexicon.yml's office_titles ({', '.join(titles)})"))
+            if office.of is not None and office.of not in organisations:
+                problems.append(Problem(file, f"entity '{entity.name}'",
+                                        f"office of '{office.of}', which is not an organisation "
+                                        f"of the entities file"))
 
 
 def _check_aliases(entities: list[tuple[Entity, str]], problems: list[Problem]) -> None:

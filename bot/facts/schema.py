@@ -204,16 +204,38 @@ class Aliases(_Model):
         return seen
 
 
+class Office(_Model):
+    """An office the sources give a person ("Minister of Cooperatives and SMEs"), what a question
+    that asks who holds an office is checked against (``bot.answering.offices``): "Who is the METI
+    minister?" is not answered with the card of a minister of another ministry."""
+
+    #: An ``office_titles`` id of ``bot/language/lexicon.yml`` (minister, vice_minister ...).
+    title: str = Field(..., regex=_ID)
+    #: The office leads ``of`` (or its country): "who heads …" questions are answered by it.
+    heads: bool = False
+    #: The organisation entity the office belongs to; its aliases also describe the office.
+    of: str | None = None
+    #: How the office, its field and its country are written, per language.
+    words: Aliases = Aliases()
+
+
 class Entity(_Model):
     """A named organisation, person or commodity, and every alias people use for it."""
 
     name: str = Field(..., min_length=1)
     type: str
     aliases: Aliases = Aliases()
+    offices: list[Office] = []
 
     @validator("type")
     def _type(cls, value: str) -> str:  # noqa: N805
         return _one_of(value, ENTITY_TYPES, "entity type")
+
+    @validator("offices")
+    def _offices(cls, value: list[Office], values: dict) -> list[Office]:  # noqa: N805
+        if value and values.get("type") != "person":
+            raise ValueError("only a person holds offices")
+        return value
 
     def forms(self) -> list[str]:
         """The canonical name and every alias, without repeats."""

@@ -100,3 +100,25 @@ def person_titles() -> frozenset[str]:
 def identity_frames() -> frozenset[str]:
     """Words that, next to names of people and organisations only, ask who or what they are."""
     return frozenset(str(word).casefold() for word in _lexicon().get("identity_frames", []))
+
+
+@lru_cache(maxsize=1)
+def office_titles() -> dict[str, tuple[str, ...]]:
+    """Per office title id (minister, vice_minister ...), its forms in every language."""
+    return {title: tuple(str(form) for forms in (by_lang or {}).values() for form in forms)
+            for title, by_lang in (_lexicon().get("office_titles") or {}).items()}
+
+
+@lru_cache(maxsize=1)
+def who_words() -> tuple[str, ...]:
+    """Words of every language that ask who someone is or what they are called."""
+    return tuple(str(word) for words in (_lexicon().get("who_words") or {}).values()
+                 for word in words)
+
+
+@lru_cache(maxsize=1)
+def office_qualifiers() -> tuple[str, ...]:
+    """Words of every language that may stand beside an office's title in a question that only
+    asks who holds it (countries, fields of government)."""
+    return tuple(str(word) for words in (_lexicon().get("office_qualifiers") or {}).values()
+                 for word in words)
