@@ -3,8 +3,9 @@ sources answer the question?
 
 Runs the trained model in-process (Rasa's Agent: the same NLU pipeline as the server) and the same
 decision code the actions use (``bot.answering.decide``) over ``tests/adversarial/<lang>.yml`` and
-``tests/adversarial/set2/<lang>.yml`` (a second set, 2026-12-07), written for this purpose and never
-trained on:
+``tests/adversarial/set2/<lang>.yml`` (a second set, 2026-12-07) and
+``tests/adversarial/offices/<lang>.yml`` (who holds an office, 2026-12-08), written for this purpose
+and never trained on:
 
 - ``unanswerable``: near-domain questions the sources do not answer. A reply that states a fact is
   **misleading** (target: <= 2 % per language);
@@ -68,8 +69,10 @@ from bot.language import resolve_language  # noqa: E402
 from bot.language.hints import language_hint, with_language_hint  # noqa: E402
 from bot.settings import LANGUAGES, settings  # noqa: E402
 
-#: The adversarial sets tuned on, scored together: the first and the second (set2, 2026-12-07).
-TUNED_ON = (ROOT / "tests" / "adversarial", ROOT / "tests" / "adversarial" / "set2")
+#: The adversarial sets tuned on, scored together: the first, the second (set2, 2026-12-07) and
+#: the office questions (offices, 2026-12-08).
+TUNED_ON = (ROOT / "tests" / "adversarial", ROOT / "tests" / "adversarial" / "set2",
+            ROOT / "tests" / "adversarial" / "offices")
 #: The blind sets (tests/adversarial/blind/v<N>/): written from the article and the list of facts
 #: only, each after the decision code and the question types were last tuned; never tuned on.
 BLIND = ROOT / "tests" / "adversarial" / "blind"

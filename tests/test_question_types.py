@@ -80,3 +80,18 @@ def test_validate_names_examples_that_ask_for_what_their_fact_does_not_give(cata
     assert ("credit_ratio_30", "contact") not in before
     [mismatch] = [m for m in after if (m.fact, m.asked) == ("credit_ratio_30", "contact")]
     assert planted in mismatch.samples and "contact" in str(mismatch)
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Where does Indonesia rank for startups?", []),             # a rank, not a place
+    ("where does the cooperation go from here", []),
+    ("関係機関はどこですか？", []),                                # which organisations
+    ("how old is this partnership", []),                        # not a person's age
+    ("Where was the meeting held?", ["place"]),
+    ("会談はどこで行われましたか", ["place"]),
+    ("How old is Teten?", ["biography"]),
+])
+def test_an_exception_phrase_keeps_a_cue_from_asking_its_type(catalogue, text, asked):
+    found = [q.id for q in asked_types(text, list(catalogue.question_types))
+             if q.id in ("place", "biography")]
+    assert found == asked

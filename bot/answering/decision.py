@@ -131,7 +131,7 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
                 and not (check_numbers and unstated_numbers(text, facts))
                 and not (check_listed and lang and unlisted_items(text, lang, facts, store))
                 and not (check_offices and lang and unheld_office(
-                    text, lang, facts, store, names_person=bool(_entity_values(parse, "person"))))):
+                    text, lang, facts, store, _mentions(parse, "person")))):
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store, text, lang)), label=label,
@@ -217,6 +217,15 @@ def _entity_values(parse: dict[str, Any], *types: str) -> list[str]:
         if entity.get("entity") in types and isinstance(value, str) and value not in values:
             values.append(value)
     return values
+
+
+def _mentions(parse: dict[str, Any], entity_type: str) -> list[str]:
+    """The message's words the NLU took for entities of ``entity_type`` (before synonyms map them
+    to their canonical name)."""
+    text = parse.get("text") or ""
+    return [text[entity["start"]:entity["end"]] for entity in parse.get("entities") or []
+            if entity.get("entity") == entity_type
+            and isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int)]
 
 
 def _unique(items: Any) -> list:

@@ -10,7 +10,8 @@ an office that leads its organisation) and every qualifier among the words of th
 says the sources do not say (signal 8 in ``bot.answering.decision``; docs/evaluation.md measures it).
 
 A question with any other word ("the minister Teten met", "who is the minister that started the
-cooperation in 1978") or naming a person is not an office question here: its verb or detail is
+cooperation in 1978") or naming a person (other than by an office's words) is not an office
+question here: its verb or detail is
 left to the other signals, which keeps this check from costing answerable questions.
 """
 
@@ -29,21 +30,25 @@ _LATIN_WORDS = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['’-][0-9a-z\u00c0-\u024f
 
 
 def unheld_office(text: str, lang: str, facts: list[Fact], store: FactsStore,
-                  names_person: bool) -> bool:
+                  person_mentions: list[str]) -> bool:
     """True when ``text`` only asks who holds an office and no person that ``facts`` name holds
-    it; False for every other question (and when the message names a person)."""
-    if names_person:
-        return False
+    it; False for every other question, and when the message names a person (``person_mentions``:
+    the text of each person the NLU found) other than by the words of an office ("Siapa Wakil
+    Menteri Koperasi dan UKM?" holds Teten's office words, not his name)."""
     sample = normalise(text or "")
     if not cue_pattern(lexicon.who_words()).search(sample):
         return False
     title = _asked_title(sample)
     if title is None:
         return False
+    entities = store.entities()
+    office_words = {normalise(word) for entity in entities for office in entity.offices
+                    for word in office.words.all()}
+    if any(normalise(mention) not in office_words for mention in person_mentions):
+        return False
     rest = _all_titles_and_who_words().sub(" ", sample)
     fillers = lexicon.name_fillers() | lexicon.identity_frames()
     terms = [term for term in search_terms(rest, lang) if term not in fillers]
-    entities = store.entities()
     qualifiers = _qualifier_vocabulary(entities)
     if not all(_covered(term, *qualifiers) for term in terms):
         return False  # more than an office: a verb, a time, a detail

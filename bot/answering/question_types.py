@@ -1,6 +1,8 @@
 """What kind of information a question asks for, from the cue words in ``question_types.yml``.
 
-Cues of every language are tried, so a mixed-language question is still read. Latin-script cues
+Cues of every language are tried, so a mixed-language question is still read. A type's
+``exceptions`` are phrases in which its cues ask for something else ("where does Indonesia rank"
+asks for a rank, not a place); the text they cover is not searched. Latin-script cues
 match whole words or phrases; Japanese cues, written without spaces, match anywhere. A ``*`` in a
 cue stands for what people put between its parts: up to two words in Latin script ("which *
 companies" also reads "which Japanese companies"), up to eight characters in Japanese ("どの*企業"
@@ -27,8 +29,10 @@ def asked_types(text: str, question_types: list[QuestionType]) -> list[QuestionT
     sample = unicodedata.normalize("NFKC", text or "").casefold()
     found = []
     for question_type in question_types:
-        cues = tuple(question_type.cues.texts())
-        if cue_pattern(cues).search(sample):
+        searched = sample
+        if question_type.exceptions is not None:
+            searched = cue_pattern(tuple(question_type.exceptions.texts())).sub(" ", sample)
+        if cue_pattern(tuple(question_type.cues.texts())).search(searched):
             found.append(question_type)
     return found
 

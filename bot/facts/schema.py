@@ -259,6 +259,9 @@ class QuestionType(_Model):
 
     id: str = Field(..., regex=_ID)
     cues: LocalisedList
+    #: Phrases in which a cue does not ask for this type ("where does Indonesia *rank*" asks for a
+    #: rank, not a place): text they cover is not searched for the cues.
+    exceptions: LocalisedList | None = None
     missing: Localised
     #: Answer types that give what this question asks (default: the answer type of the same id).
     satisfied_by: list[str] = []
