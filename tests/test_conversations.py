@@ -139,7 +139,8 @@ def test_contact_question_never_invents_details(bot):
     ("text", "lang", "start"),
     [("How much money did SMRJ commit to Indonesian cooperatives?", "en", "My sources don't say"),
      ("Kapan pertemuan berikutnya antara Teten dan METI?", "id", "Sumber saya tidak menyebutkan"),
-     ("東京SMEセンターの代表者は誰ですか？", "ja", "資料には")],
+     ("東京SMEセンターの代表者は誰ですか？", "ja", "資料には"),
+     ("Who is the METI minister?", "en", "My sources don't")],
 )
 def test_unanswerable_questions_get_my_sources_dont_say_with_buttons_not_facts(bot, text, lang,
                                                                               start):

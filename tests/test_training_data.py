@@ -7,7 +7,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.facts.clashes import find_clashes
 from bot.facts.schema import ENTITY_INTENT, FACT_INTENT, NOT_ANSWERED
-from bot.facts.training_data import training_data, write_training_data
+from bot.facts.training_data import trained_unanswered, training_data, write_training_data
 
 
 def test_every_fact_and_group_becomes_a_retrieval_intent_with_its_examples(catalogue):
@@ -22,11 +22,12 @@ def test_every_fact_and_group_becomes_a_retrieval_intent_with_its_examples(catal
 
 
 def test_unanswered_questions_train_the_not_answered_label(catalogue):
-    """Every fact's ``unanswered`` questions, and only those, become ``ask_fact/not_answered``;
-    its response exists even when no fact lists any, so data/nlu can use the label."""
+    """The facts' ``unanswered`` questions become ``ask_fact/not_answered``, never their fact's
+    examples; its response exists even when no fact lists any, so data/nlu can use the label."""
     facts = [f.copy(update={"unanswered": None}) for f in catalogue.facts]
     day = facts[0]
-    asked = {"id": ["kapan rapat berikutnya?"], "ja": ["次の会合はいつ？"], "en": ["when is the next one?"]}
+    asked = {"id": ["apakah pertemuannya berlangsung lama?"], "ja": ["会談は長かった？"],
+             "en": ["was the meeting a long one?"]}
     facts[0] = day.copy(update={"unanswered": day.examples.copy(update=asked)})
     data = training_data(catalogue.copy(update={"facts": tuple(facts)}))
     intents = {block["intent"]: block["examples"] for block in data["nlu"] if "intent" in block}
@@ -36,12 +37,27 @@ def test_unanswered_questions_train_the_not_answered_label(catalogue):
                    for text in texts)
     bare = training_data(catalogue.copy(update={"facts": tuple(
         f.copy(update={"unanswered": None}) for f in catalogue.facts)}))
-    shipped = training_data(catalogue)
-    assert sum(len(t) for f in catalogue.facts if f.unanswered for _, t in f.unanswered.items()) \
-        == len([line for b in shipped["nlu"] if b.get("intent") == f"{FACT_INTENT}/{NOT_ANSWERED}"
-                for line in b["examples"].splitlines()])
     assert f"{FACT_INTENT}/{NOT_ANSWERED}" not in {b.get("intent") for b in bare["nlu"]}
     assert bare["responses"][f"utter_{FACT_INTENT}/{NOT_ANSWERED}"] == [{"text": NOT_ANSWERED}]
+
+
+def test_unanswered_questions_asking_what_no_fact_gives_are_not_trained(catalogue):
+    """A contact or the next meeting is refused by the question types whatever fact is picked;
+    such questions do not widen the label. Once a fact gives that type, they are trained again."""
+    facts = list(catalogue.facts)
+    day = facts[0]
+    asked = {"id": ["nomor telepon SMRJ?", "kapan rapat berikutnya?"],
+             "ja": ["SMRJの電話番号は？"], "en": ["SMRJ phone number?"]}
+    facts[0] = day.copy(update={"unanswered": day.examples.copy(update=asked)})
+    trained = trained_unanswered(catalogue.copy(update={"facts": tuple(facts)}))
+    assert not any(text in trained for texts in asked.values() for text in texts)
+    facts[1] = facts[1].copy(update={"answers": [*facts[1].answers, "contact"]})
+    trained = trained_unanswered(catalogue.copy(update={"facts": tuple(facts)}))
+    assert "nomor telepon SMRJ?" in trained and "kapan rapat berikutnya?" not in trained
+    shipped = training_data(catalogue)
+    lines = [line for b in shipped["nlu"] if b.get("intent") == f"{FACT_INTENT}/{NOT_ANSWERED}"
+             for line in b["examples"].splitlines()]
+    assert len(lines) == len(trained_unanswered(catalogue)) > 1000
 
 
 def test_names_become_lookups_and_synonyms_not_intent_examples(catalogue):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answering.numbers import unstated_numbers
-from bot.answering.offices import unheld_office
+from bot.answering.offices import HOLDER_TYPE, unheld_office
 from bot.answering.question_types import asked_types
 from bot.answering.unlisted import unlisted_items
 from bot.facts.schema import (
@@ -124,14 +124,18 @@ def decide(parse: dict[str, Any], store: FactsStore, *, min_confidence: float,
         facts = store.answer(label)
         given = {answer for fact in facts for answer in fact.answers}
         missing = tuple(q for q in asked if not q.satisfied(given))
-        if (facts and not missing
-                and (confidence >= min_confidence
-                     or _search_agrees(text, lang, facts, store, confidence, min_search_confidence))
-                and not (check_mentions and _unmentioned(subjects, facts, store))
-                and not (check_numbers and unstated_numbers(text, facts))
-                and not (check_listed and lang and unlisted_items(text, lang, facts, store))
-                and not (check_offices and lang and unheld_office(
-                    text, lang, facts, store, _mentions(parse, "person")))):
+        answers = bool(
+            facts and not missing
+            and (confidence >= min_confidence
+                 or _search_agrees(text, lang, facts, store, confidence, min_search_confidence))
+            and not (check_mentions and _unmentioned(subjects, facts, store))
+            and not (check_numbers and unstated_numbers(text, facts))
+            and not (check_listed and lang and unlisted_items(text, lang, facts, store)))
+        if answers and check_offices and lang and unheld_office(text, lang, facts, store,
+                                                                 _mentions(parse, "person")):
+            # The reply says whom the sources do not name, as for "who heads SMRJ?".
+            answers, missing = False, tuple(q for q in question_types if q.id == HOLDER_TYPE)
+        if answers:
             return _answer(facts, store, max_facts, label=label, confidence=confidence)
         return Decision("not_in_sources", missing=missing,
                         offers=tuple(_offers(ranking, subjects, store, text, lang)), label=label,

@@ -25,6 +25,9 @@ from bot.facts.schema import Entity, Fact, Office
 from bot.facts.store import FactsStore, normalise, search_terms
 from bot.language import lexicon
 
+#: The question type whose ``missing`` text a refusal names: who the person is (not named).
+HOLDER_TYPE = "person"
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LATIN_WORDS = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['’-][0-9a-z\u00c0-\u024f]+)*")
 
