@@ -89,8 +89,9 @@ TARGET_LANGUAGE = 1.0
 #: Japanese and English ones at 72 %, and v6's English ones read 62-78 % over 13 trainings of
 #: 2026-12-07's fifth session (seeds, epochs, features), hence its floor at 60 %. v7's Indonesian
 #: answerable questions were at 83 % when first scored (2026-12-08), closer to 80 % than retraining
-#: noise (up to 6 points between seeds), hence 75 %.
-RECALL_FLOORS = {"v3": 0.65, "v4": 0.75, "v6": 0.60, "v7": 0.75}
+#: noise (up to 6 points between seeds), hence 75 %. v8's English ones were at 79 % when first
+#: scored (the second session of 2026-12-08), hence 70 %.
+RECALL_FLOORS = {"v3": 0.65, "v4": 0.75, "v6": 0.60, "v7": 0.75, "v8": 0.70}
 #: Blind sets whose misleading rate was first measured over ``--max-misleading``: their own, higher
 #: regression ceiling. v5's English unanswerable questions were at 28 % when it was first scored,
 #: v6's Indonesian ones at 30 %.
