@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.facts import load_catalogue
-from bot.facts.training_data import training_data
+from bot.facts.training_data import trained_unanswered, training_data
 from bot.review.cli import CSV_COLUMNS, main
 from bot.review.store import ATTACHED, DISMISSED, OPEN, Question, ReviewStore
 from tests.conftest import FACTS_DIR, ROOT
@@ -133,7 +133,8 @@ def _without_unanswered(folder: Path, file: str, fact_id: str) -> None:
 
 def test_attach_unanswered_teaches_what_a_fact_does_not_answer(review, capsys, facts_copy):
     """"How much did SMRJ give?" is about SMRJ, but its fact does not say: it becomes one of the
-    fact's unanswered questions (trained as ask_fact/not_answered), not an example of it. A fact
+    fact's unanswered questions (trained as ask_fact/not_answered once some fact gives amounts),
+    not an example of it. A fact
     without the list gets one, in every language, and nothing else in the file changes."""
     _without_unanswered(facts_copy, "organisation.yml", "org_smrj")
     before = {f: (facts_copy / f).read_text(encoding="utf-8") for f in ("organisation.yml", "event.yml")}
@@ -151,10 +152,17 @@ def test_attach_unanswered_teaches_what_a_fact_does_not_answer(review, capsys, f
     assert RECORDED[2][0] in day.unanswered["ja"]
     assert RECORDED[0][0] not in smrj.examples["id"]
     nlu = {block.get("intent"): block["examples"] for block in training_data(catalogue)["nlu"]}
+    # Never a fact's example. "When is the next meeting?" is trained as ask_fact/not_answered;
+    # "how much did SMRJ give?" asks for an amount, which no fact gives, so the question types
+    # refuse it anyway and it is not trained (trained_unanswered) until some fact gives amounts.
     for text in (RECORDED[0][0], RECORDED[2][0]):
-        assert f"- {text}\n" in nlu["ask_fact/not_answered"]
-        assert all(f"- {text}\n" not in block for intent, block in nlu.items()
-                   if intent != "ask_fact/not_answered")
+        assert [i for i, b in nlu.items() if i != "ask_fact/not_answered" and f"- {text}\n" in b] == []
+    assert f"- {RECORDED[2][0]}\n" in nlu["ask_fact/not_answered"]
+    assert f"- {RECORDED[0][0]}\n" not in nlu["ask_fact/not_answered"]
+    amounts = catalogue.copy(update={"facts": tuple(
+        f.copy(update={"answers": [*f.answers, "amount"]}) if f.id == "credit_ratio_30" else f
+        for f in catalogue.facts)})
+    assert RECORDED[0][0] in trained_unanswered(amounts)
     # Now listed as unanswered, it cannot become an example of a fact, nor go to a group.
     unchanged = _digest(facts_copy)
     review.record(Question(RECORDED[0][0], "id", "rest", "sources_dont_say"))
