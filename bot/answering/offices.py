@@ -9,10 +9,9 @@ an office that leads its organisation) and every qualifier among the words of th
 (``offices`` in ``data/facts/entities.yml``, with its organisation's aliases). Otherwise ``decide``
 says the sources do not say (signal 8 in ``bot.answering.decision``; docs/evaluation.md measures it).
 
-A question with any other word ("the minister Teten met", "who is the minister that started the
-cooperation in 1978") or naming a person (other than by an office's words) is not an office
-question here: its verb or detail is
-left to the other signals, which keeps this check from costing answerable questions.
+A question with any other word (a verb, a year, a detail) or naming a person (other than by an
+office's words) is not an office question here: it is left to the other signals, which keeps this
+check from costing answerable questions.
 """
 
 from __future__ import annotations
@@ -22,13 +21,12 @@ from functools import lru_cache
 
 from bot.answering.question_types import cue_pattern
 from bot.facts.schema import Entity, Fact, Office
-from bot.facts.store import FactsStore, normalise, search_terms
+from bot.facts.store import FactsStore, is_cjk, normalise, search_terms, term_forms
 from bot.language import lexicon
 
 #: The question type whose ``missing`` text a refusal names: who the person is (not named).
 HOLDER_TYPE = "person"
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LATIN_WORDS = re.compile(r"[0-9a-z\u00c0-\u024f]+(?:['’-][0-9a-z\u00c0-\u024f]+)*")
 
 
@@ -113,6 +111,6 @@ def _vocabulary(forms: list[str]) -> tuple[frozenset[str], str]:
 
 
 def _covered(term: str, words: frozenset[str], text: str) -> bool:
-    if _CJK.search(term):
+    if is_cjk(term):
         return term in text
-    return term in words or (len(term) > 3 and term.endswith("s") and term[:-1] in words)
+    return any(form in words for form in term_forms(term))

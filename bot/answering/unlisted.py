@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bot.answering.question_types import cue_pattern
 from bot.facts.schema import Fact
-from bot.facts.store import FactsStore, fact_vocabulary, normalise, search_terms
+from bot.facts.store import FactsStore, fact_vocabulary, normalise, search_terms, term_forms
 from bot.language import lexicon
 
 
@@ -40,7 +40,5 @@ def unlisted_items(text: str, lang: str, facts: list[Fact], store: FactsStore) -
 
 def _forms(term: str, lang: str) -> tuple[str, ...]:
     """The term, and for English its singular ("crabs" is covered by "crab")."""
-    if lang == "en" and len(term) > 3 and term.endswith("s"):
-        return term, term[:-1]
-    return (term,)
+    return term_forms(term) if lang == "en" else (term,)
 

@@ -461,11 +461,19 @@ def search_terms(query: str, lang: str) -> list[str]:
     for word in words:
         # Short Latin words and kana-only words (particles, verb stems) match inside unrelated
         # words and sentences; they are not evidence of a topic.
-        if is_stopword(word) or (len(word) < 3 and not _is_cjk(word)) or _is_kana_only(word):
+        if is_stopword(word) or (len(word) < 3 and not is_cjk(word)) or _is_kana_only(word):
             continue
         if word not in terms:
             terms.append(word)
     return terms[:32]
+
+
+def term_forms(term: str) -> tuple[str, ...]:
+    """The term, and for a longer word ending in "s" its English singular ("crabs": "crab"), so
+    a plural question word is found in a text that uses the singular."""
+    if len(term) > 3 and term.endswith("s"):
+        return term, term[:-1]
+    return (term,)
 
 
 def fact_vocabulary(fact: Fact) -> str:
@@ -482,7 +490,8 @@ def _is_kana_only(word: str) -> bool:
     return bool(re.fullmatch(r"[\u3040-\u309f]+", word))
 
 
-def _is_cjk(word: str) -> bool:
+def is_cjk(word: str) -> bool:
+    """True for a word with kana or kanji: Japanese terms are matched inside text, not as words."""
     return bool(re.search(r"[\u3040-\u30ff\u3400-\u9fff]", word))
 
 
